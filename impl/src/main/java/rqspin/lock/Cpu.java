@@ -1,0 +1,277 @@
+package rqspin.lock;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One CPU of a {@link Machine}: its MCS nodes (4 for {@link RqSpinLock}, 4 for
+ * {@link QSpinLock}), its held-lock table, and the stack of contexts running
+ * on it. A CPU is run by the one thread attached to it; nested contexts (IRQ,
+ * NMI) run on that same thread, through {@link #runNested} or from a
+ * {@link ContentionHook} at the slow path's tracepoints.
+ *
+ * <p>Who writes what: {@code owner} is written under the machine's monitor by
+ * attach/detach. The MCS nodes and the held-lock table are written by this
+ * CPU's thread and read (and, for a node's {@code next}/{@code locked},
+ * written) by other CPUs following the queue protocol. Everything else (the
+ * context stack, the hook, the record of which context holds which lock, the
+ * logical time) is confined to this CPU's thread.
+ *
+ * <p>The record of held locks per context is not part of the kernel
+ * algorithm: it is the Java stand-in for the BPF verifier, used only to
+ * reject misuse ({@link LockMisuseException}) before anything changes. It is
+ * unbounded, so misuse is caught also beyond the table's 31 entries.
+ */
+public final class Cpu {
+    private final Machine machine;
+    private final int id;
+    /** The attached thread; null when free. */
+    volatile Thread owner;
+
+    final McsNode[] rqNodes = new McsNode[LockWord.MAX_NODES];
+    final McsNode[] qNodes = new McsNode[LockWord.MAX_NODES];
+    final HeldLocks held = new HeldLocks();
+
+    // ---- confined to the owner thread ----
+    private Context[] contexts = {Context.TASK, null, null, null};
+    private boolean[] hookActive = new boolean[4];
+    /** Index of the innermost context in {@link #contexts}. */
+    private int depth;
+    private ContentionHook hook;
+    private RqSpinLock[] owned = new RqSpinLock[8];
+    private int[] ownedDepth = new int[8];
+    private int ownedCount;
+    private long logicalTime;
+
+    Cpu(Machine machine, int id) {
+        this.machine = machine;
+        this.id = id;
+        for (int i = 0; i < LockWord.MAX_NODES; i++) {
+            rqNodes[i] = new McsNode(id, i);
+            qNodes[i] = new McsNode(id, i);
+        }
+    }
+
+    /** The CPU number. */
+    public int id() {
+        return id;
+    }
+
+    /** The machine this CPU belongs to. */
+    public Machine machine() {
+        return machine;
+    }
+
+    /** The innermost context now running on this CPU. Only the CPU's thread may ask. */
+    public Context context() {
+        checkOwner();
+        return contexts[depth];
+    }
+
+    /** Number of contexts on the stack, 1 when only TASK runs. Only the CPU's thread may ask. */
+    public int nestingDepth() {
+        checkOwner();
+        return depth + 1;
+    }
+
+    /** The held-lock table's count (may exceed 31). Readable from any thread. */
+    public int heldCount() {
+        return held.cnt.get();
+    }
+
+    /** The recorded entries of the held-lock table, bottom first, as lock ids (0 = NULL). Readable from any thread. */
+    public List<Integer> heldLockIds() {
+        List<Integer> ids = new ArrayList<>();
+        for (int v : held.snapshot()) {
+            ids.add(v);
+        }
+        return ids;
+    }
+
+    /**
+     * Attaches {@code hook} to this CPU's tracepoints (null detaches).
+     *
+     * @throws LockMisuseException if the calling thread is not this CPU
+     */
+    public void setContentionHook(ContentionHook hook) {
+        checkOwner();
+        this.hook = hook;
+    }
+
+    /**
+     * Runs {@code body} in a nested context on this CPU, as an interrupt would:
+     * same thread, same held-lock table and nodes, {@code ctx} on top of the
+     * context stack. The body must release every lock it takes.
+     *
+     * @throws IllegalArgumentException if {@code ctx} cannot interrupt the current context
+     * @throws LockMisuseException if the calling thread is not this CPU, or
+     *         ({@code HELD_AT_CONTEXT_EXIT}) the body returned holding a lock it took
+     */
+    public <X extends Exception> void runNested(Context ctx, NestedAction<X> body) throws X {
+        callNested(ctx, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** As {@link #runNested}, returning the body's result. */
+    public <T, X extends Exception> T callNested(Context ctx, NestedCall<T, X> body) throws X {
+        checkOwner();
+        if (ctx == null || !ctx.mayInterrupt(contexts[depth])) {
+            throw new IllegalArgumentException(ctx + " cannot interrupt " + contexts[depth] + " on cpu" + id);
+        }
+        if (body == null) {
+            throw new IllegalArgumentException("body must not be null");
+        }
+        pushContext(ctx);
+        boolean normal = false;
+        T result;
+        try {
+            result = body.call();
+            normal = true;
+        } finally {
+            int leaked = ownedInFrame(depth);
+            popContext();
+            if (normal && leaked > 0) {
+                throw new LockMisuseException(LockMisuseException.Kind.HELD_AT_CONTEXT_EXIT,
+                        ctx + " on cpu" + id + " ended holding " + leaked + " lock(s) it took");
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Releases this CPU for another thread.
+     *
+     * @throws LockMisuseException if the calling thread is not this CPU ({@code NOT_THIS_CPU}) or the CPU
+     *         still holds locks or runs a nested context ({@code BUSY})
+     */
+    public void detach() {
+        checkOwner();
+        if (depth != 0 || ownedCount != 0) {
+            throw new LockMisuseException(LockMisuseException.Kind.BUSY,
+                    "cpu" + id + " still holds " + ownedCount + " lock(s) at nesting depth " + (depth + 1));
+        }
+        hook = null;
+        machine.detach(this);
+    }
+
+    @Override
+    public String toString() {
+        return "cpu" + id;
+    }
+
+    // ---- package-private: used by the locks on the owner thread ----
+
+    /** Throws unless the calling thread runs this CPU. */
+    void checkOwner() {
+        if (owner != Thread.currentThread()) {
+            Thread o = owner;
+            throw new LockMisuseException(LockMisuseException.Kind.NOT_THIS_CPU,
+                    "thread " + Thread.currentThread().getName() + " is not cpu" + id
+                            + (o == null ? " (cpu" + id + " is not attached)" : " (cpu" + id + " runs " + o.getName() + ")"));
+        }
+    }
+
+    Context currentContext() {
+        return contexts[depth];
+    }
+
+    boolean inNmi() {
+        return contexts[depth] == Context.NMI;
+    }
+
+    /** The hook to run at a tracepoint, or null (none, or already running in this context). */
+    ContentionHook hookToRun() {
+        return hook != null && !hookActive[depth] ? hook : null;
+    }
+
+    void setHookActive(boolean active) {
+        hookActive[depth] = active;
+    }
+
+    long advanceLogicalTime(long tick) {
+        logicalTime += tick;
+        return logicalTime;
+    }
+
+    /** Record that the current context now holds {@code lock}. */
+    void pushOwned(RqSpinLock lock) {
+        if (ownedCount == owned.length) {
+            owned = java.util.Arrays.copyOf(owned, ownedCount * 2);
+            ownedDepth = java.util.Arrays.copyOf(ownedDepth, ownedCount * 2);
+        }
+        owned[ownedCount] = lock;
+        ownedDepth[ownedCount] = depth;
+        ownedCount++;
+    }
+
+    /**
+     * Check that the current context may unlock {@code lock} now: it holds it
+     * and it is its most recent lock. Throws before anything changes.
+     */
+    void checkUnlock(RqSpinLock lock) {
+        int top = ownedCount - 1;
+        if (top >= 0 && owned[top] == lock && ownedDepth[top] == depth) {
+            return;
+        }
+        for (int i = top; i >= 0 && ownedDepth[i] == depth; i--) {
+            if (owned[i] == lock) {
+                throw new LockMisuseException(LockMisuseException.Kind.OUT_OF_ORDER,
+                        "unlock of " + lock + " on cpu" + id + " in " + contexts[depth]
+                                + " out of order: the most recent lock taken is " + owned[top]);
+            }
+        }
+        throw new LockMisuseException(LockMisuseException.Kind.NOT_HELD,
+                "unlock of " + lock + " on cpu" + id + " in " + contexts[depth] + ", which does not hold it");
+    }
+
+    void popOwned() {
+        ownedCount--;
+        owned[ownedCount] = null;
+    }
+
+    /** Number of locks held by this CPU in any context. */
+    int ownedCount() {
+        return ownedCount;
+    }
+
+    private int ownedInFrame(int d) {
+        int n = 0;
+        for (int i = ownedCount - 1; i >= 0 && ownedDepth[i] >= d; i--) {
+            if (ownedDepth[i] == d) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void pushContext(Context ctx) {
+        if (depth + 1 == contexts.length) {
+            contexts = java.util.Arrays.copyOf(contexts, contexts.length * 2);
+            hookActive = java.util.Arrays.copyOf(hookActive, hookActive.length * 2);
+        }
+        depth++;
+        contexts[depth] = ctx;
+        hookActive[depth] = false;
+    }
+
+    private void popContext() {
+        contexts[depth] = null;
+        depth--;
+    }
+
+    /** A body without result for {@link #runNested}. */
+    @FunctionalInterface
+    public interface NestedAction<X extends Exception> {
+        /** Runs in the nested context. */
+        void run() throws X;
+    }
+
+    /** A body with a result for {@link #callNested}. */
+    @FunctionalInterface
+    public interface NestedCall<T, X extends Exception> {
+        /** Runs in the nested context. */
+        T call() throws X;
+    }
+}

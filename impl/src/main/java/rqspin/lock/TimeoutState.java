@@ -1,0 +1,22 @@
+package rqspin.lock;
+
+/**
+ * {@code struct rqspinlock_timeout}: the state of one slow-path attempt's
+ * waiting periods. Local to the attempt (one per call, confined to its thread).
+ */
+final class TimeoutState {
+    /** Deadline of the current waiting period; 0 until its first check. */
+    long end;
+    /** Length of the current waiting period. */
+    long duration;
+    /** Time of the last deadlock check. */
+    long cur;
+    /** Spin counter amortising the checks (16 bits in the kernel). */
+    int spin;
+
+    /** {@code RES_RESET_TIMEOUT}: new period; the deadline starts at its first check. */
+    void reset(long duration) {
+        this.end = 0;
+        this.duration = duration;
+    }
+}
