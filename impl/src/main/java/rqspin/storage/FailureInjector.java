@@ -1,0 +1,287 @@
+package rqspin.storage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import rqspin.lock.Errno;
+
+/**
+ * Makes chosen lock attempts of the local storage fail with {@code EDEADLK} or
+ * {@code ETIMEDOUT}, and records every failed attempt, injected or real.
+ *
+ * <p>Every {@code res_spin_lock} of the local storage asks {@link #decide}
+ * first (see {@link Kernel#lock}). If a rule fires, the lock is not touched
+ * and the attempt fails as if the rqspinlock had returned the errno; if none
+ * does, the real lock is taken, and a real failure is recorded the same way.
+ * Rules:
+ * <ul>
+ * <li>by site: {@link #failAt(LockSite, Errno)} (every attempt there) and
+ *     {@link #failAt(LockSite, int, Errno)} (the n-th attempt there);</li>
+ * <li>by count: {@link #failNth(int, Errno)} (the n-th attempt of all);</li>
+ * <li>at random: {@link #failRandomly(long, double, LockSite...)}, a seeded
+ *     hash of the attempt's number, so a single-threaded run is reproducible
+ *     from its seed (a multi-threaded one as far as the interleaving is);</li>
+ * <li>any predicate: {@link #failWhen}.</li>
+ * </ul>
+ * The first rule that fires decides. Rules may be added while CPUs run (the
+ * rule array is copied on write); each rule counts the attempts it matched.
+ *
+ * <p>{@link #failures()} lists the failures in order: site, errno, CPU, lock,
+ * selem, injected or real. The audit uses them to tell a leak that P7 allows
+ * (after a failure) from one it does not.
+ */
+public final class FailureInjector {
+
+    /** One lock attempt, as a rule sees it. */
+    public static final class Attempt {
+        private final LockSite site;
+        private final int cpu;
+        private final int number;
+        private final Selem selem;
+        private final LocalStorage storage;
+
+        Attempt(LockSite site, int cpu, int number, Selem selem, LocalStorage storage) {
+            this.site = site;
+            this.cpu = cpu;
+            this.number = number;
+            this.selem = selem;
+            this.storage = storage;
+        }
+
+        /** Where. */
+        public LockSite site() {
+            return site;
+        }
+
+        /** The CPU attempting. */
+        public int cpu() {
+            return cpu;
+        }
+
+        /** Number of this attempt among all of the kernel's, from 1. */
+        public int number() {
+            return number;
+        }
+
+        /** The selem being handled (null for a lookup's cache insert of nothing, never otherwise). */
+        public Selem selem() {
+            return selem;
+        }
+
+        /** The local storage concerned, or null. */
+        public LocalStorage storage() {
+            return storage;
+        }
+    }
+
+    private static final class Rule {
+        final Set<LockSite> sites; // null: every site
+        final int nth; // 0: every matching attempt
+        final Errno errno; // null: chosen by the hash
+        final double p; // NaN: not random
+        final long seed;
+        final Predicate<Attempt> when; // null: none
+        final AtomicInteger matched = new AtomicInteger();
+
+        Rule(Set<LockSite> sites, int nth, Errno errno, double p, long seed, Predicate<Attempt> when) {
+            this.sites = sites;
+            this.nth = nth;
+            this.errno = errno;
+            this.p = p;
+            this.seed = seed;
+            this.when = when;
+        }
+
+        Errno decide(Attempt a) {
+            if (sites != null && !sites.contains(a.site)) {
+                return null;
+            }
+            if (when != null && !when.test(a)) {
+                return null;
+            }
+            int n = matched.getAndIncrement() + 1;
+            if (nth != 0 && n != nth) {
+                return null;
+            }
+            if (!Double.isNaN(p)) {
+                double u = unit(seed, a.number);
+                if (u >= p) {
+                    return null;
+                }
+                return errno != null ? errno : (unit(seed ^ 0x5DEECE66DL, a.number) < 0.5 ? Errno.EDEADLK : Errno.ETIMEDOUT);
+            }
+            return errno;
+        }
+    }
+
+    private final Object mon = new Object();
+    /** Copied on write under mon; read without a lock by every attempt. */
+    private volatile Rule[] rules = new Rule[0];
+    private final AtomicInteger attempts = new AtomicInteger();
+    // guarded by mon
+    private final List<LockFailure> failures = new ArrayList<>();
+    private int injected;
+    private int real;
+
+    FailureInjector() {
+    }
+
+    /** Every attempt at {@code site} fails with {@code errno}. */
+    public FailureInjector failAt(LockSite site, Errno errno) {
+        return add(new Rule(EnumSet.of(nonNull(site)), 0, nonNull(errno), Double.NaN, 0, null));
+    }
+
+    /**
+     * The {@code nth} attempt at {@code site} (counting from 1, from now) fails with {@code errno}.
+     *
+     * @throws BadInputException if {@code nth < 1}
+     */
+    public FailureInjector failAt(LockSite site, int nth, Errno errno) {
+        return add(new Rule(EnumSet.of(nonNull(site)), positive(nth), nonNull(errno), Double.NaN, 0, null));
+    }
+
+    /**
+     * The {@code nth} attempt of all (counting from 1, from now) fails with {@code errno}.
+     *
+     * @throws BadInputException if {@code nth < 1}
+     */
+    public FailureInjector failNth(int nth, Errno errno) {
+        return add(new Rule(null, positive(nth), nonNull(errno), Double.NaN, 0, null));
+    }
+
+    /**
+     * Each attempt at one of {@code sites} (every site if none is given) fails
+     * with probability {@code p}, with {@code EDEADLK} or {@code ETIMEDOUT}
+     * chosen alike, both from a hash of {@code seed} and the attempt's number.
+     *
+     * @throws BadInputException unless {@code 0 <= p <= 1}
+     */
+    public FailureInjector failRandomly(long seed, double p, LockSite... sites) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "probability must be in [0,1], got " + p);
+        }
+        Set<LockSite> s = null;
+        if (sites != null && sites.length > 0) {
+            s = EnumSet.noneOf(LockSite.class);
+            for (LockSite site : sites) {
+                s.add(nonNull(site));
+            }
+        }
+        return add(new Rule(s, 0, null, p, seed, null));
+    }
+
+    /** Every attempt for which {@code when} holds fails with {@code errno}. */
+    public FailureInjector failWhen(Predicate<Attempt> when, Errno errno) {
+        return add(new Rule(null, 0, nonNull(errno), Double.NaN, 0, nonNull(when)));
+    }
+
+    /** Removes every rule (the record of failures stays). */
+    public void clearRules() {
+        synchronized (mon) {
+            rules = new Rule[0];
+        }
+    }
+
+    /** Number of attempts so far. */
+    public int attempts() {
+        return attempts.get();
+    }
+
+    /** Every failed attempt so far, in order. */
+    public List<LockFailure> failures() {
+        synchronized (mon) {
+            return new ArrayList<>(failures);
+        }
+    }
+
+    /** Number of injected failures. */
+    public int injectedCount() {
+        synchronized (mon) {
+            return injected;
+        }
+    }
+
+    /** Number of failures of the real lock (deadlock detected, timeout). */
+    public int realCount() {
+        synchronized (mon) {
+            return real;
+        }
+    }
+
+    /** Number of failures, injected and real. */
+    public int failureCount() {
+        synchronized (mon) {
+            return injected + real;
+        }
+    }
+
+    // ------------------------------------------------------------------
+
+    /** Counts an attempt; returns its number (from 1). */
+    int nextAttempt() {
+        return attempts.getAndIncrement() + 1;
+    }
+
+    /** The errno to inject for attempt {@code number}, or null to take the real lock. */
+    Errno decide(LockSite site, int cpu, Selem x, LocalStorage ls, int number) {
+        Rule[] rs = rules;
+        if (rs.length == 0) {
+            return null;
+        }
+        Attempt a = new Attempt(site, cpu, number, x, ls);
+        for (Rule r : rs) {
+            Errno e = r.decide(a);
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    void record(LockFailure f) {
+        synchronized (mon) {
+            failures.add(f);
+            if (f.injected()) {
+                injected++;
+            } else {
+                real++;
+            }
+        }
+    }
+
+    private FailureInjector add(Rule r) {
+        synchronized (mon) {
+            Rule[] rs = Arrays.copyOf(rules, rules.length + 1);
+            rs[rs.length - 1] = r;
+            rules = rs;
+        }
+        return this;
+    }
+
+    private static <T> T nonNull(T t) {
+        if (t == null) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "argument must not be null");
+        }
+        return t;
+    }
+
+    private static int positive(int n) {
+        if (n < 1) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "attempt numbers count from 1, got " + n);
+        }
+        return n;
+    }
+
+    /** A uniform double in [0,1) from (seed, n): the SplitMix64 finaliser. */
+    static double unit(long seed, long n) {
+        long z = seed + (n + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 11) * 0x1.0p-53;
+    }
+}

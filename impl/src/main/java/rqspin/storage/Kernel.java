@@ -1,0 +1,358 @@
+package rqspin.storage;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import rqspin.lock.Cpu;
+import rqspin.lock.Errno;
+import rqspin.lock.LockFailedException;
+import rqspin.lock.Machine;
+import rqspin.lock.RqSpinLock;
+import rqspin.lock.Version;
+
+/**
+ * Everything the local storage shares across owners and maps: the CPUs
+ * ({@link Machine}), the protocol ({@link Protocol#V3} or
+ * {@link Protocol#FINAL}, the spec's constant), the {@link Rcu}, the
+ * {@link FailureInjector} through which every lock attempt goes, the
+ * {@link Audit} that records what went wrong, the {@code cache_idx}
+ * allocator, and an optional {@link Tracer}. Owners and maps are created
+ * here.
+ *
+ * <pre>{@code
+ * Kernel k = Kernel.builder(Machine.of(2)).protocol(Protocol.FINAL).build();
+ * k.failures().failAt(LockSite.MAP_FREE_BUCKET, Errno.ETIMEDOUT);   // map_free's b->lock fails
+ * ... update, lookup, delete, destroy, mapFree ...
+ * k.rcu().barrier(cpu);
+ * Audit.Report r = k.audit().report();   // leaks, double frees, uses after free, ...
+ * }</pre>
+ *
+ * <p>Fixed at construction except the tracer (volatile) and the
+ * {@code cache_idx} usage counts (guarded by their array's monitor, the
+ * kernel's {@code idx_lock}).
+ */
+public final class Kernel {
+    /** The WARN of {@code bpf_selem_unlink_nofail} when map_free fails b->lock (C5's accepted leak). */
+    public static final String WARN_MAP_FREE = "WARN_ON_ONCE(err && in_map_free)";
+    /** Default walk limit: visits without progress before map_free is declared stuck (P9). */
+    public static final int DEFAULT_WALK_LIMIT = 10_000;
+
+    final Machine machine;
+    final Protocol protocol;
+    final Version lockVersion;
+    final Mutation mutation;
+    final Rcu rcu;
+    final FailureInjector failures = new FailureInjector();
+    final Audit audit;
+    final NeedResched needResched;
+    final int walkLimit;
+    private volatile Tracer tracer;
+    private final AtomicInteger selemIds = new AtomicInteger();
+    private final AtomicInteger storageIds = new AtomicInteger();
+    private final AtomicInteger ownerIds = new AtomicInteger();
+    private final AtomicInteger mapIds = new AtomicInteger();
+    /** {@code idx_usage_counts} of {@code struct bpf_local_storage_cache}; guarded by itself. */
+    private final int[] cacheIdxUsage = new int[LocalStorage.CACHE_SIZE];
+
+    private Kernel(Builder b) {
+        this.machine = b.machine;
+        this.protocol = b.protocol;
+        this.lockVersion = b.lockVersion;
+        this.mutation = b.mutation;
+        this.needResched = b.needResched;
+        this.walkLimit = b.walkLimit;
+        this.audit = new Audit(this);
+        this.rcu = new Rcu(this, machine.nrCpus());
+    }
+
+    /**
+     * A builder for a kernel on {@code machine}'s CPUs.
+     *
+     * @throws BadInputException if machine is null
+     */
+    public static Builder builder(Machine machine) {
+        if (machine == null) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "machine must not be null");
+        }
+        return new Builder(machine);
+    }
+
+    /** The CPUs. */
+    public Machine machine() {
+        return machine;
+    }
+
+    /** The teardown protocol. */
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    /** The RCU of these CPUs. */
+    public Rcu rcu() {
+        return rcu;
+    }
+
+    /** The hook through which lock attempts fail, and the record of failures. */
+    public FailureInjector failures() {
+        return failures;
+    }
+
+    /** The record of violations, WARNs, frees and leaks. */
+    public Audit audit() {
+        return audit;
+    }
+
+    /** The seeded bug, {@link Mutation#NONE} normally. */
+    public Mutation mutation() {
+        return mutation;
+    }
+
+    /** Installs a tracer (null removes it). */
+    public void setTracer(Tracer t) {
+        this.tracer = t;
+    }
+
+    /**
+     * A new owner (a socket) whose charges may reach {@code limit} bytes.
+     *
+     * @throws BadInputException if the limit is negative or the name empty
+     */
+    public Owner newOwner(String name, int limit) {
+        if (limit < 0) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "limit must be >= 0, got " + limit);
+        }
+        return new Owner(this, checkName(name, "o" + ownerIds.incrementAndGet()), limit);
+    }
+
+    /** A new owner without a practical charge limit. */
+    public Owner newOwner(String name) {
+        return newOwner(name, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A new map ({@code bpf_local_storage_map_alloc}): {@code valueSize}
+     * bytes per value, {@code nBuckets} buckets, {@code nrSpecialFields}
+     * special fields per value (kptrs and the like, released by
+     * {@code bpf_obj_free_fields}), and a {@code bpf_spin_lock} in the value
+     * if {@code spinLock} (then {@link LocalStorageMap#BPF_F_LOCK} updates
+     * are allowed).
+     *
+     * @throws BadInputException ({@code VALUE_SIZE}) a value size of 0 or above
+     *         {@link LocalStorageMap#MAX_VALUE_SIZE}; ({@code MAP_PARAMETER}) a bucket count that is not a power of
+     *         two in 1..65536, or special fields outside 0..{@link LocalStorageMap#MAX_SPECIAL_FIELDS}
+     */
+    public LocalStorageMap newMap(String name, int valueSize, int nBuckets, int nrSpecialFields, boolean spinLock) {
+        if (valueSize <= 0 || valueSize > LocalStorageMap.MAX_VALUE_SIZE) {
+            throw new BadInputException(BadInputException.Kind.VALUE_SIZE, "value size must be in 1.."
+                    + LocalStorageMap.MAX_VALUE_SIZE + " (BPF_LOCAL_STORAGE_MAX_VALUE_SIZE), got " + valueSize);
+        }
+        if (nBuckets < 1 || nBuckets > 65536 || Integer.bitCount(nBuckets) != 1) {
+            throw new BadInputException(BadInputException.Kind.MAP_PARAMETER,
+                    "bucket count must be a power of two in 1..65536, got " + nBuckets);
+        }
+        if (nrSpecialFields < 0 || nrSpecialFields > LocalStorageMap.MAX_SPECIAL_FIELDS) {
+            throw new BadInputException(BadInputException.Kind.MAP_PARAMETER, "special fields must be in 0.."
+                    + LocalStorageMap.MAX_SPECIAL_FIELDS + ", got " + nrSpecialFields);
+        }
+        return new LocalStorageMap(this, checkName(name, "m" + mapIds.incrementAndGet()), valueSize, nBuckets,
+                nrSpecialFields, spinLock);
+    }
+
+    /**
+     * A map as the kernel sizes it: {@code max(2, roundup_pow_of_two(nr_cpus))}
+     * buckets, one special field, no spin lock.
+     */
+    public LocalStorageMap newMap(String name, int valueSize) {
+        int n = Math.max(2, Integer.highestOneBit(Math.max(1, machine.nrCpus() - 1)) << 1);
+        return newMap(name, valueSize, Math.min(n, 65536), 1, false);
+    }
+
+    private static String checkName(String name, String dflt) {
+        if (name == null) {
+            return dflt;
+        }
+        if (name.isEmpty()) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "name must not be empty");
+        }
+        return name;
+    }
+
+    // ------------------------------------------------------------------ package internals
+
+    int nextSelemId() {
+        return selemIds.getAndIncrement() + 1;
+    }
+
+    int nextStorageId() {
+        return storageIds.getAndIncrement() + 1;
+    }
+
+    /** A CPU of this machine (cheap check for internal entry points). */
+    Cpu checkCpu(Cpu cpu) {
+        if (cpu == null || cpu.machine() != machine) {
+            throw new BadInputException(BadInputException.Kind.FOREIGN,
+                    cpu == null ? "cpu must not be null" : cpu + " belongs to another machine");
+        }
+        return cpu;
+    }
+
+    /** The public entry check: a CPU of this machine, run by the calling thread. */
+    Cpu enter(Cpu cpu) {
+        checkCpu(cpu);
+        if (!machine.isAttached() || machine.current() != cpu) {
+            throw new BadInputException(BadInputException.Kind.FOREIGN,
+                    "thread " + Thread.currentThread().getName() + " does not run cpu" + cpu.id());
+        }
+        return cpu;
+    }
+
+    void checkOwner(Owner o) {
+        if (o == null) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "owner must not be null");
+        }
+        if (o.kernel != this) {
+            throw new BadInputException(BadInputException.Kind.FOREIGN, "owner " + o + " belongs to another kernel");
+        }
+        if (o.isFreeQueued()) {
+            throw new BadInputException(BadInputException.Kind.OWNER_DESTROYED, "owner " + o + " was destroyed");
+        }
+    }
+
+    /** The CPU of the calling thread, or null (for messages). */
+    Cpu currentCpuOrNull() {
+        return machine.isAttached() ? machine.current() : null;
+    }
+
+    void step(Cpu cpu, Step s, Object subject) {
+        Tracer t = tracer;
+        if (t != null) {
+            t.at(cpu, s, subject);
+        }
+    }
+
+    /**
+     * {@code raw_res_spin_lock_irqsave(lock)} of the local storage: the
+     * injector may make it fail without touching the lock; otherwise the
+     * real {@link RqSpinLock}. Returns null when the lock is held, or the
+     * errno; every failure is recorded, marks the objects it concerned (for
+     * P7), and is shown to the tracer.
+     */
+    Errno lock(Cpu cpu, LockSite site, RqSpinLock lock, Selem x, LocalStorage ls) {
+        int number = failures.nextAttempt();
+        Errno e = failures.decide(site, cpu.id(), x, ls, number);
+        boolean injected = e != null;
+        if (!injected) {
+            try {
+                lock.lock(cpu);
+                return null;
+            } catch (LockFailedException ex) {
+                e = ex.errno();
+            }
+        }
+        LockFailure f = new LockFailure(site, e, injected, cpu.id(), lock.toString(), x != null ? x.name() : null, number);
+        failures.record(f);
+        if (x != null) {
+            x.failureSeen = true;
+            x.auditOwner.failureSeen = true;
+        }
+        if (ls != null) {
+            ls.failureSeen = true;
+            ls.auditOwner.failureSeen = true;
+        }
+        step(cpu, Step.LOCK_FAILED, f);
+        return e;
+    }
+
+    StorageException lockError(Errno e, LockSite site, Selem x) {
+        return new StorageException(Err.of(e), site, site.describe() + " for " + x + " failed");
+    }
+
+    /** {@code bpf_local_storage_cache_idx_get}: the least used slot. */
+    int cacheIdxGet() {
+        synchronized (cacheIdxUsage) {
+            int res = 0;
+            int min = Integer.MAX_VALUE;
+            for (int i = 0; i < cacheIdxUsage.length; i++) {
+                if (cacheIdxUsage[i] < min) {
+                    min = cacheIdxUsage[i];
+                    res = i;
+                    if (min == 0) {
+                        break;
+                    }
+                }
+            }
+            cacheIdxUsage[res]++;
+            return res;
+        }
+    }
+
+    /** {@code bpf_local_storage_cache_idx_free}. */
+    void cacheIdxFree(int idx) {
+        synchronized (cacheIdxUsage) {
+            cacheIdxUsage[idx]--;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Kernel[" + protocol + ", " + machine.nrCpus() + " CPUs" + (mutation != Mutation.NONE ? ", " + mutation : "")
+                + "]";
+    }
+
+    /** Settings of a {@link Kernel}; every setter checks its argument ({@link BadInputException}). */
+    public static final class Builder {
+        private final Machine machine;
+        private Protocol protocol = Protocol.FINAL;
+        private Version lockVersion = Version.V6_19;
+        private Mutation mutation = Mutation.NONE;
+        private NeedResched needResched = NeedResched.NEVER;
+        private int walkLimit = DEFAULT_WALK_LIMIT;
+
+        private Builder(Machine machine) {
+            this.machine = machine;
+        }
+
+        /** The teardown protocol (default {@link Protocol#FINAL}). */
+        public Builder protocol(Protocol p) {
+            this.protocol = nonNull(p);
+            return this;
+        }
+
+        /** The rqspinlock version of the bucket and storage locks (default {@link Version#V6_19}). */
+        public Builder lockVersion(Version v) {
+            this.lockVersion = nonNull(v);
+            return this;
+        }
+
+        /** A seeded bug (tests only). */
+        public Builder mutation(Mutation m) {
+            this.mutation = nonNull(m);
+            return this;
+        }
+
+        /** {@code need_resched()} in map_free's walk (default {@link NeedResched#NEVER}). */
+        public Builder needResched(NeedResched n) {
+            this.needResched = nonNull(n);
+            return this;
+        }
+
+        /** Visits without progress before a map_free walk is declared stuck (P9); default 10,000. */
+        public Builder walkLimit(int n) {
+            if (n < 1) {
+                throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "walk limit must be >= 1, got " + n);
+            }
+            this.walkLimit = n;
+            return this;
+        }
+
+        /** The kernel. */
+        public Kernel build() {
+            return new Kernel(this);
+        }
+
+        private static <T> T nonNull(T t) {
+            if (t == null) {
+                throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "argument must not be null");
+            }
+            return t;
+        }
+    }
+}

@@ -1,0 +1,611 @@
+package rqspin.storage;
+
+import java.util.ArrayList;
+import java.util.List;
+import rqspin.lock.Cpu;
+import rqspin.lock.Errno;
+import rqspin.lock.RqSpinLock;
+
+/**
+ * A local storage map ({@code struct bpf_local_storage_map}, e.g.
+ * {@code BPF_MAP_TYPE_SK_STORAGE}): one value per owner, kept in the owners'
+ * local storages and indexed by the map's buckets, and the operations of BPF
+ * programs and syscalls on it.
+ *
+ * <pre>{@code
+ * Kernel k = Kernel.builder(Machine.of(2)).protocol(Protocol.FINAL).build();
+ * LocalStorageMap m = k.newMap("m1", 8);
+ * Owner sk = k.newOwner("sk1", 4096);
+ * Cpu cpu = k.machine().attach();
+ * m.update(cpu, sk, value, LocalStorageMap.BPF_NOEXIST);   // bpf_local_storage_update
+ * byte[] v = m.lookup(cpu, sk);                             // bpf_local_storage_lookup (cached)
+ * m.delete(cpu, sk);                                        // bpf_selem_unlink
+ * sk.destroy(cpu);                                          // bpf_sk_storage_free: bpf_local_storage_destroy
+ * m.mapFree(cpu);                                           // bpf_local_storage_map_free
+ * }</pre>
+ *
+ * <h2>Fields, and who writes them</h2>
+ * {@code buckets[]} (each an RCU list of selems through {@code map_node}
+ * and an {@link RqSpinLock} guarding it), {@code elem_size},
+ * {@code cache_idx}, the record of special fields and whether the value has a
+ * spin lock are fixed at creation. The list of a bucket is written under its
+ * lock and walked under RCU.
+ *
+ * <h2>Operations (kernel function: Java method)</h2>
+ * <ul>
+ * <li>{@code bpf_local_storage_update} (with {@code bpf_local_storage_alloc},
+ *     {@code bpf_selem_alloc}): {@link #update}. All-or-nothing.</li>
+ * <li>{@code bpf_local_storage_lookup} (with caching): {@link #lookup}.</li>
+ * <li>{@code bpf_sk_storage_del} / {@code bpf_selem_unlink}: {@link #delete}.
+ *     All-or-nothing.</li>
+ * <li>{@code bpf_local_storage_map_free}: {@link #mapFree}.</li>
+ * </ul>
+ * An operation holds a reference on the map and on the owner while it runs
+ * (as the kernel's map and socket refcounts do), so map_free and destroy
+ * start only after the operations on their map or owner have ended; an
+ * operation on a map or owner whose teardown has started is rejected with
+ * {@link BadInputException}.
+ */
+public final class LocalStorageMap extends Freeable {
+    /** Update flags ({@code BPF_ANY}, {@code BPF_NOEXIST}, {@code BPF_EXIST}, {@code BPF_F_LOCK}). */
+    public static final long BPF_ANY = 0;
+    /** Create a new element only. */
+    public static final long BPF_NOEXIST = 1;
+    /** Update an existing element only. */
+    public static final long BPF_EXIST = 2;
+    /** Update the value in place under its spin lock (maps with a spin lock only). */
+    public static final long BPF_F_LOCK = 4;
+    /** {@code BPF_LOCAL_STORAGE_MAX_VALUE_SIZE}: {@code U16_MAX - sizeof(struct bpf_local_storage_elem)}. */
+    public static final int MAX_VALUE_SIZE = 0xFFFF - Selem.HEADER_SIZE;
+    /** At most this many special fields per value ({@code BTF_FIELDS_MAX}). */
+    public static final int MAX_SPECIAL_FIELDS = 11;
+
+    /** {@code struct bpf_local_storage_map_bucket}: an RCU list and its lock. */
+    static final class Bucket {
+        final Hlist list;
+        final RqSpinLock lock;
+        final int index;
+
+        Bucket(Kernel k, LocalStorageMap m, int index) {
+            this.index = index;
+            this.list = new Hlist(k, m, m.name() + ".buckets[" + index + "]");
+            this.lock = new RqSpinLock(k.machine, k.lockVersion, "b->lock " + m.name() + "[" + index + "]");
+        }
+    }
+
+    private final Bucket[] buckets;
+    private final int bucketLog;
+    final int valueSize;
+    final int elemSize;
+    final int cacheIdx;
+    final int nrSpecialFields;
+    final boolean spinLock;
+    final UseCount users = new UseCount();
+
+    LocalStorageMap(Kernel kernel, String name, int valueSize, int nBuckets, int nrSpecialFields, boolean spinLock) {
+        super(kernel, name);
+        this.valueSize = valueSize;
+        this.elemSize = Selem.HEADER_SIZE + valueSize;
+        this.nrSpecialFields = nrSpecialFields;
+        this.spinLock = spinLock;
+        this.bucketLog = Integer.numberOfTrailingZeros(nBuckets);
+        this.buckets = new Bucket[nBuckets];
+        for (int i = 0; i < nBuckets; i++) {
+            buckets[i] = new Bucket(kernel, this, i);
+        }
+        this.cacheIdx = kernel.cacheIdxGet();
+    }
+
+    @Override
+    String kind() {
+        return "smap";
+    }
+
+    /** The value size. */
+    public int valueSize() {
+        return valueSize;
+    }
+
+    /** {@code smap->elem_size}: what each selem charges its owner. */
+    public int elemSize() {
+        use("read elem_size");
+        return elemSize;
+    }
+
+    /** {@code smap->cache_idx}. */
+    public int cacheIdx() {
+        use("read cache_idx");
+        return cacheIdx;
+    }
+
+    /** Number of buckets. */
+    public int nBuckets() {
+        return buckets.length;
+    }
+
+    /** Whether {@link #mapFree} has started. */
+    public boolean isClosed() {
+        return users.isClosed();
+    }
+
+    /**
+     * {@code select_bucket(smap, key)}: {@code hash_ptr(key, bucket_log)}; the
+     * key is the selem [V3] or the local storage [FINAL].
+     */
+    Bucket selectBucket(Freeable key) {
+        use("read buckets");
+        if (bucketLog == 0 || key == null) {
+            return buckets[0];
+        }
+        int h = key.name().hashCode() * 0x61C88647; // hash_32 with GOLDEN_RATIO_32
+        return buckets[h >>> (32 - bucketLog)];
+    }
+
+    Bucket bucket(int i) {
+        return buckets[i];
+    }
+
+    /** {@code mem_charge(smap, owner, size)}: {@code map_local_storage_charge} (sk: {@code sk_omem_alloc}). */
+    void memCharge(Owner owner, int size) throws StorageException {
+        use("read map.ops");
+        if (!owner.charge(size)) {
+            throw new StorageException(Err.ENOMEM, "charging " + size + " bytes to " + owner + " would exceed its limit "
+                    + owner.limit());
+        }
+    }
+
+    /** {@code mem_uncharge(smap, owner, size)}. */
+    void memUncharge(Owner owner, int size) {
+        use("read map.ops");
+        if (owner == null) {
+            kernel.audit.record(Violation.Property.P4_CHARGE_BALANCED, "mem_uncharge of " + size + " bytes with a NULL owner",
+                    kernel.currentCpuOrNull());
+            return;
+        }
+        owner.uncharge(size);
+    }
+
+    // ------------------------------------------------------------------ update
+
+    /**
+     * {@code bpf_local_storage_update(owner, smap, value, map_flags)}: sets
+     * the owner's value in this map. All-or-nothing: on an exception nothing
+     * changed (the charges taken meanwhile are given back).
+     *
+     * @param flags {@link #BPF_ANY}, {@link #BPF_NOEXIST} or {@link #BPF_EXIST}, optionally with {@link #BPF_F_LOCK}
+     * @throws StorageException {@code ENOENT} ({@code BPF_EXIST}, no element), {@code EEXIST} ({@code BPF_NOEXIST},
+     *         an element), {@code EAGAIN} (raced with a delete of the last element or another first update),
+     *         {@code ENOMEM} (the owner's limit), {@code EDEADLK}/{@code ETIMEDOUT} (a lock attempt failed)
+     * @throws BadInputException invalid flags, a value of the wrong size, a map being freed, an owner being
+     *         destroyed, objects of another kernel, a CPU not run by this thread; nothing changed
+     */
+    public void update(Cpu cpu, Owner owner, byte[] value, long flags) throws StorageException {
+        kernel.enter(cpu);
+        kernel.checkOwner(owner);
+        if (value == null) {
+            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "value must not be null");
+        }
+        if (flags < 0 || (flags & ~BPF_F_LOCK) > BPF_EXIST) {
+            throw new BadInputException(BadInputException.Kind.INVALID_FLAGS, "update flags 0x" + Long.toHexString(flags)
+                    + ": BPF_EXIST and BPF_NOEXIST cannot both be set, other bits are unknown (-EINVAL)");
+        }
+        if ((flags & BPF_F_LOCK) != 0 && !spinLock) {
+            throw new BadInputException(BadInputException.Kind.INVALID_FLAGS,
+                    "BPF_F_LOCK on " + this + ", whose value has no bpf_spin_lock (-EINVAL)");
+        }
+        if (value.length != valueSize) {
+            throw new BadInputException(BadInputException.Kind.VALUE_SIZE,
+                    "value of " + value.length + " bytes for " + this + ", whose value size is " + valueSize);
+        }
+        enterMapAndOwner(owner);
+        kernel.rcu.readLock(cpu);
+        try {
+            doUpdate(cpu, owner, value, flags);
+        } finally {
+            leave(cpu, owner);
+        }
+    }
+
+    private void doUpdate(Cpu cpu, Owner owner, byte[] value, long flags) throws StorageException {
+        Kernel k = kernel;
+        boolean v3 = k.protocol == Protocol.V3;
+        k.step(cpu, Step.UPDATE_START, owner);
+        LocalStorage ls = owner.storage();
+        if (ls == null || ls.isEmpty()) {
+            // very first element for the owner
+            checkFlags(null, flags);
+            k.step(cpu, Step.UPDATE_ALLOC_FIRST, owner);
+            Selem x = selemAlloc(owner, value);
+            try {
+                storageAlloc(cpu, owner, x);
+            } catch (StorageException e) {
+                Selem.free(cpu, x, true, "bpf_local_storage_update (first selem not published)");
+                memUncharge(owner, elemSize);
+                throw e;
+            }
+            return;
+        }
+        Selem lockless = null;
+        if ((flags & BPF_F_LOCK) != 0 && (flags & BPF_NOEXIST) == 0) {
+            // hoping for an in-place update without local_storage->lock
+            lockless = ls.lookup(cpu, this, false);
+            checkFlags(lockless, flags);
+            if (lockless != null && lockless.snode.isHashed()) {
+                lockless.copyValueLocked(value);
+                return;
+            }
+        } else if (k.mutation == Mutation.UPDATE_NO_RECHECK) {
+            lockless = ls.lookup(cpu, this, false);
+        }
+
+        k.step(cpu, Step.UPDATE_SELEM_ALLOC, owner);
+        Selem alloc = selemAlloc(owner, value);
+        Selem oldToFree = null;
+        StorageException failure = null;
+        k.step(cpu, Step.UPDATE_LOCK_STORAGE, alloc);
+        Errno err = k.lock(cpu, LockSite.UPDATE_STORAGE, ls.lock, alloc, ls);
+        if (err != null) {
+            failure = k.lockError(err, LockSite.UPDATE_STORAGE, alloc);
+        } else {
+            try {
+                k.step(cpu, Step.UPDATE_LOOKUP_OLD, alloc);
+                if (ls.isEmpty()) {
+                    // a parallel delete emptied it: the storage is going away
+                    failure = new StorageException(Err.EAGAIN, owner + "'s local storage " + ls + " was emptied meanwhile");
+                } else {
+                    Selem old = k.mutation == Mutation.UPDATE_NO_RECHECK ? lockless : ls.lookup(cpu, this, false);
+                    failure = flagsError(old, flags);
+                    if (failure == null && old != null && (flags & BPF_F_LOCK) != 0) {
+                        old.copyValueLocked(value);
+                    } else if (failure == null) {
+                        Bucket b = selectBucket(v3 ? alloc : ls);
+                        k.step(cpu, Step.UPDATE_LOCK_BUCKET, alloc);
+                        err = k.lock(cpu, LockSite.UPDATE_BUCKET, b.lock, alloc, ls);
+                        if (err != null) {
+                            failure = k.lockError(err, LockSite.UPDATE_BUCKET, alloc);
+                        } else {
+                            Bucket oldBucket = b;
+                            boolean secondLocked = false;
+                            try {
+                                if (v3 && old != null) {
+                                    // v3 hashes the selem: the old one may sit in another bucket
+                                    oldBucket = selectBucket(old);
+                                    if (oldBucket != b) {
+                                        k.step(cpu, Step.UPDATE_LOCK_OLD_BUCKET, old);
+                                        err = k.lock(cpu, LockSite.UPDATE_OLD_BUCKET, oldBucket.lock, old, ls);
+                                        if (err != null) {
+                                            failure = k.lockError(err, LockSite.UPDATE_OLD_BUCKET, old);
+                                        } else {
+                                            secondLocked = true;
+                                        }
+                                    }
+                                }
+                                if (failure == null) {
+                                    k.step(cpu, Step.UPDATE_LINK, alloc);
+                                    Selem x = alloc;
+                                    alloc = null;
+                                    b.list.addHead(x.mapNode); // bpf_selem_link_map_nolock
+                                    ls.linkStorageNolock(x); // publishes it
+                                    if (old != null) {
+                                        oldBucket.list.del(old.mapNode); // bpf_selem_unlink_map_nolock
+                                        ls.unlinkStorageNolock(cpu, old);
+                                        oldToFree = old;
+                                    }
+                                }
+                            } finally {
+                                if (secondLocked) {
+                                    oldBucket.lock.unlock(cpu);
+                                }
+                                b.lock.unlock(cpu);
+                            }
+                        }
+                    }
+                }
+            } finally {
+                ls.lock.unlock(cpu);
+            }
+        }
+        if (oldToFree != null) {
+            k.step(cpu, Step.UPDATE_FREE_OLD, oldToFree);
+            Selem.free(cpu, oldToFree, false, "bpf_local_storage_update (old selem)");
+        }
+        if (alloc != null) {
+            k.step(cpu, Step.UPDATE_FREE_NEW, alloc);
+            memUncharge(owner, elemSize);
+            Selem.free(cpu, alloc, true, "bpf_local_storage_update (new selem not linked)");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** {@code bpf_selem_alloc}: charge {@code elem_size}, then the selem. */
+    private Selem selemAlloc(Owner owner, byte[] value) throws StorageException {
+        memCharge(owner, elemSize);
+        return new Selem(kernel, this, owner, value);
+    }
+
+    /**
+     * {@code bpf_local_storage_alloc}: charge and allocate the storage, link
+     * the first selem to it without a lock (not published yet), lock the
+     * bucket, link the selem to the map and publish the storage with a
+     * cmpxchg of {@code owner->storage} from NULL. On failure (lock, or
+     * another update published first: {@code EAGAIN}) the storage is freed and
+     * uncharged; the caller frees the selem.
+     */
+    private void storageAlloc(Cpu cpu, Owner owner, Selem first) throws StorageException {
+        Kernel k = kernel;
+        memCharge(owner, LocalStorage.SIZE);
+        LocalStorage ls = new LocalStorage(k, owner);
+        ls.linkStorageNolock(first);
+        Bucket b = selectBucket(k.protocol == Protocol.V3 ? first : ls);
+        StorageException failure = null;
+        k.step(cpu, Step.STORAGE_ALLOC_LOCK_BUCKET, first);
+        Errno err = k.lock(cpu, LockSite.STORAGE_ALLOC_BUCKET, b.lock, first, ls);
+        if (err != null) {
+            failure = k.lockError(err, LockSite.STORAGE_ALLOC_BUCKET, first);
+        } else {
+            try {
+                k.step(cpu, Step.STORAGE_ALLOC_PUBLISH, first);
+                b.list.addHead(first.mapNode);
+                if (!owner.publishStorage(ls)) {
+                    b.list.del(first.mapNode);
+                    failure = new StorageException(Err.EAGAIN, "another update published " + owner + "'s storage first");
+                }
+            } finally {
+                b.lock.unlock(cpu);
+            }
+        }
+        if (failure != null) {
+            k.step(cpu, Step.STORAGE_ALLOC_FREE, ls);
+            LocalStorage.free(cpu, ls, true, "bpf_local_storage_alloc (uncharge:)");
+            memUncharge(owner, LocalStorage.SIZE);
+            throw failure;
+        }
+    }
+
+    private static void checkFlags(Selem old, long flags) throws StorageException {
+        StorageException e = flagsError(old, flags);
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    /** {@code check_flags}. */
+    private static StorageException flagsError(Selem old, long flags) {
+        long f = flags & ~BPF_F_LOCK;
+        if (old != null && f == BPF_NOEXIST) {
+            return new StorageException(Err.EEXIST, "BPF_NOEXIST: the element exists");
+        }
+        if (old == null && f == BPF_EXIST) {
+            return new StorageException(Err.ENOENT, "BPF_EXIST: no element");
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ lookup
+
+    /**
+     * {@code bpf_local_storage_lookup(local_storage, smap, true)} as a BPF
+     * program calls it: the owner's value in this map (a copy), or null. The
+     * element found by a list walk is cached
+     * ({@code __bpf_local_storage_insert_cache}, skipped if the lock fails).
+     *
+     * @throws BadInputException a map being freed, an owner being destroyed, foreign objects
+     */
+    public byte[] lookup(Cpu cpu, Owner owner) {
+        kernel.enter(cpu);
+        kernel.checkOwner(owner);
+        enterMapAndOwner(owner);
+        kernel.rcu.readLock(cpu);
+        try {
+            kernel.step(cpu, Step.LOOKUP_START, owner);
+            LocalStorage ls = owner.storage();
+            if (ls == null) {
+                return null;
+            }
+            Selem x = ls.lookup(cpu, this, true);
+            return x == null ? null : x.readValue(spinLock);
+        } finally {
+            leave(cpu, owner);
+        }
+    }
+
+    // ------------------------------------------------------------------ delete
+
+    /**
+     * {@code bpf_sk_storage_del}: look the element up, then
+     * {@code bpf_selem_unlink}. All-or-nothing.
+     *
+     * @throws StorageException {@code ENOENT} (no element), {@code EDEADLK}/{@code ETIMEDOUT} (a lock attempt
+     *         failed; nothing changed)
+     * @throws BadInputException a map being freed, an owner being destroyed, foreign objects
+     */
+    public void delete(Cpu cpu, Owner owner) throws StorageException {
+        kernel.enter(cpu);
+        kernel.checkOwner(owner);
+        enterMapAndOwner(owner);
+        kernel.rcu.readLock(cpu);
+        try {
+            kernel.step(cpu, Step.DELETE_START, owner);
+            LocalStorage ls = owner.storage();
+            Selem x = ls == null ? null : ls.lookup(cpu, this, false);
+            if (x == null) {
+                throw new StorageException(Err.ENOENT, "no element of " + owner + " in " + this);
+            }
+            LocalStorage.unlinkSelem(cpu, x);
+        } finally {
+            leave(cpu, owner);
+        }
+    }
+
+    private void enterMapAndOwner(Owner owner) {
+        if (!users.tryAcquire()) {
+            throw new BadInputException(BadInputException.Kind.MAP_FREED, "map " + this + " is being freed or was freed");
+        }
+        if (!owner.users.tryAcquire()) {
+            users.release();
+            throw new BadInputException(BadInputException.Kind.OWNER_DESTROYED,
+                    "owner " + owner + " is being destroyed or was destroyed");
+        }
+    }
+
+    private void leave(Cpu cpu, Owner owner) {
+        try {
+            kernel.rcu.readUnlock(cpu);
+        } finally {
+            owner.users.release();
+            users.release();
+        }
+    }
+
+    // ------------------------------------------------------------------ map_free
+
+    /**
+     * {@code bpf_local_storage_map_free}: the map's last reference is gone.
+     * Release the cache slot and wait for readers ({@code synchronize_rcu});
+     * unlink every selem of every bucket, inside a read-side section; wait
+     * again ({@code synchronize_rcu}, {@code rcu_barrier_tasks_trace},
+     * {@code rcu_barrier}: pending callbacks read {@code smap->record}); free
+     * the buckets and the map.
+     * <ul>
+     * <li>[FINAL] RCU walk calling {@code bpf_selem_unlink_nofail(selem, b)};
+     *     when {@code need_resched()} ({@link NeedResched}),
+     *     {@code cond_resched_rcu()} and restart at the head of the bucket.</li>
+     * <li>[V3] {@code while ((selem = first(b->list)))}:
+     *     {@code bpf_selem_unlink_lockless(selem, &free_selem_list, MAP_FREE)},
+     *     {@code bpf_selem_free_list(&free_selem_list)} (the list is declared
+     *     once for the function and never emptied, as in the patch),
+     *     {@code cond_resched_rcu()}.</li>
+     * </ul>
+     * A walk that makes no progress for {@link Kernel.Builder#walkLimit} visits
+     * in a row is recorded as a P9 violation and abandoned (the kernel would
+     * spin forever).
+     *
+     * @throws BadInputException if map_free already started, or the CPU is not run by this thread
+     */
+    public void mapFree(Cpu cpu) {
+        kernel.enter(cpu);
+        if (!users.close()) {
+            throw new BadInputException(BadInputException.Kind.MAP_FREED, "map_free of " + this + " again");
+        }
+        users.awaitNoUsers();
+        Kernel k = kernel;
+        k.step(cpu, Step.MAP_FREE_START, this);
+        k.cacheIdxFree(cacheIdx);
+        k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU, this);
+        k.rcu.synchronize(cpu);
+        if (k.protocol == Protocol.FINAL) {
+            walkFinal(cpu);
+        } else {
+            walkV3(cpu);
+        }
+        k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU_2, this);
+        k.rcu.synchronize(cpu);
+        k.step(cpu, Step.MAP_FREE_RCU_BARRIER, this);
+        k.rcu.barrier(cpu); // rcu_barrier_tasks_trace
+        k.rcu.barrier(cpu); // rcu_barrier
+        k.step(cpu, Step.MAP_FREE_FREE, this);
+        freeNow("bpf_local_storage_map_free on cpu" + cpu.id());
+    }
+
+    private Hlist.Node bucketFirst(Bucket b) {
+        use("read buckets[].list");
+        return b.list.first();
+    }
+
+    /** The RCU walk of the final version, with restarts. */
+    private void walkFinal(Cpu cpu) {
+        Kernel k = kernel;
+        for (Bucket b : buckets) {
+            k.step(cpu, Step.MAP_FREE_RCU_READ_LOCK, this);
+            k.rcu.readLock(cpu);
+            boolean reader = true;
+            int idle = 0;
+            try {
+                restart:
+                for (;;) {
+                    for (Hlist.Node n = bucketFirst(b); n != null; n = n.nextRcu()) {
+                        Selem x = n.elem;
+                        k.step(cpu, Step.MAP_FREE_WALK, x);
+                        LocalStorage.unlinkNofail(cpu, x, b);
+                        k.step(cpu, Step.MAP_FREE_NEXT, x);
+                        idle = x.mapNode.listForAudit() == b.list ? idle + 1 : 0;
+                        if (idle > k.walkLimit) {
+                            noProgress(cpu, b, x, idle);
+                            break restart;
+                        }
+                        if (k.needResched.needResched(cpu, x)) {
+                            reader = false;
+                            k.rcu.readUnlock(cpu);
+                            k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
+                            Thread.yield();
+                            k.rcu.readLock(cpu);
+                            reader = true;
+                            continue restart;
+                        }
+                    }
+                    break;
+                }
+            } finally {
+                if (reader) {
+                    k.rcu.readUnlock(cpu);
+                }
+            }
+        }
+    }
+
+    /** The {@code while (first(b->list))} loop of v3. */
+    private void walkV3(Cpu cpu) {
+        Kernel k = kernel;
+        List<Selem> freeSelemList = new ArrayList<>(); // HLIST_HEAD(free_selem_list), never re-initialised
+        for (Bucket b : buckets) {
+            k.step(cpu, Step.MAP_FREE_RCU_READ_LOCK, this);
+            k.rcu.readLock(cpu);
+            boolean reader = true;
+            int idle = 0;
+            try {
+                Hlist.Node n;
+                while ((n = bucketFirst(b)) != null) {
+                    Selem x = n.elem;
+                    k.step(cpu, Step.MAP_FREE_WALK, x);
+                    LocalStorage.unlinkLockless(cpu, x, freeSelemList, LockSite.Function.MAP_FREE);
+                    k.step(cpu, Step.MAP_FREE_NEXT, x);
+                    LocalStorage.freeList(cpu, freeSelemList, false, "bpf_local_storage_map_free (free_selem_list)");
+                    idle = x.mapNode.listForAudit() == b.list ? idle + 1 : 0;
+                    if (idle > k.walkLimit) {
+                        noProgress(cpu, b, x, idle);
+                        break;
+                    }
+                    reader = false;
+                    k.rcu.readUnlock(cpu); // cond_resched_rcu
+                    k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
+                    Thread.yield();
+                    k.rcu.readLock(cpu);
+                    reader = true;
+                }
+            } finally {
+                if (reader) {
+                    k.rcu.readUnlock(cpu);
+                }
+            }
+        }
+    }
+
+    private void noProgress(Cpu cpu, Bucket b, Selem x, int visits) {
+        kernel.audit.record(Violation.Property.P9_TEARDOWN_TERMINATES, "map_free(" + this + ") visited " + visits
+                + " selems of bucket " + b.index + " in a row without unlinking one (last: " + x
+                + "): the kernel would spin forever; walk abandoned", cpu);
+    }
+
+    // ------------------------------------------------------------------ views for tests
+
+    /** The selems on bucket {@code i} now (no access check; for tests). */
+    public List<Selem> bucketForAudit(int i) {
+        List<Selem> out = new ArrayList<>();
+        for (Hlist.Node n = buckets[i].list.first(); n != null; n = n.nextForAudit()) {
+            out.add(n.elem);
+        }
+        return out;
+    }
+}

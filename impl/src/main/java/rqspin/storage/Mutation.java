@@ -1,0 +1,29 @@
+package rqspin.storage;
+
+/**
+ * Seeded bugs, to show that a test or harness can fail. Each is kept with the
+ * test that catches it. Never use one outside a test.
+ */
+public enum Mutation {
+    /** The protocols as the design doc gives them. */
+    NONE,
+    /** [FINAL] nofail sets its bit and decides who frees with a plain read and write of
+     *  {@code selem->state} instead of {@code atomic_or} + {@code atomic_cmpxchg}: both callers may free (P1). */
+    NOFAIL_CHECK_THEN_ACT,
+    /** [FINAL] destroy clears smap when its b->lock fails (as map_free does): the special fields leak
+     *  although map_free could still free them (C5's fix undone). */
+    DESTROY_CLEARS_SMAP,
+    /** [FINAL] map_free uncharges without pinning the owner ({@code refcount_inc_not_zero} skipped):
+     *  it may uncharge an owner that destroy already let go (P4/P5). */
+    NO_OWNER_PIN,
+    /** [FINAL] destroy returns without waiting for {@code owner_refcnt} to reach 0. */
+    DESTROY_NO_WAIT,
+    /** {@code __bpf_local_storage_insert_cache} caches without the {@code selem_linked_to_storage} check:
+     *  a deleted selem can be cached, then read after it was freed. */
+    INSERT_CACHE_UNCHECKED,
+    /** update does not look the old element up again under {@code local_storage->lock}: two updates
+     *  may both link a selem for the same (owner, map). */
+    UPDATE_NO_RECHECK,
+    /** RCU callbacks run at {@code call_rcu} time, without waiting for a grace period. */
+    RCU_NO_GRACE_PERIOD
+}

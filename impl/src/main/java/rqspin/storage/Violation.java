@@ -1,0 +1,74 @@
+package rqspin.storage;
+
+/**
+ * One violation of a safety property of local-storage.md section 4, as the
+ * {@link Audit} recorded it: which property, what happened in kernel terms,
+ * on which CPU.
+ */
+public final class Violation {
+    /** The properties, named as the invariants of spec/LocalStorage.tla. */
+    public enum Property {
+        /** Each selem and LS is freed at most once. */
+        P1_NO_DOUBLE_FREE("P1_NoDoubleFree"),
+        /** An selem is freed only after both its nodes are unlinked from live lists. */
+        P2_FREE_ONLY_UNLINKED("P2_FreeOnlyUnlinked"),
+        /** {@code bpf_obj_free_fields} at most once per selem, only while its smap is alive. */
+        P3_FREE_FIELDS_ONCE("P3_FreeFieldsOnce"),
+        /** No uncharge below zero, none of a freed owner. */
+        P4_CHARGE_BALANCED("P4_ChargeBalanced"),
+        /** No access to a freed selem, LS, smap or owner. */
+        P5_NO_USE_AFTER_FREE("P5_NoUseAfterFree"),
+        /** map_free and destroy terminate (the Java twin stops a walk that makes no progress). */
+        P9_TEARDOWN_TERMINATES("P9_TeardownTerminates"),
+        /** A node unlinked from a list it is not on, or under the lock of another list. */
+        LIST_INTEGRITY("ListIntegrity");
+
+        private final String specName;
+
+        Property(String specName) {
+            this.specName = specName;
+        }
+
+        /** The invariant's name in spec/LocalStorage.tla. */
+        public String specName() {
+            return specName;
+        }
+    }
+
+    private final Property property;
+    private final String what;
+    private final int cpu;
+    private final int seq;
+
+    Violation(Property property, String what, int cpu, int seq) {
+        this.property = property;
+        this.what = what;
+        this.cpu = cpu;
+        this.seq = seq;
+    }
+
+    /** The property violated. */
+    public Property property() {
+        return property;
+    }
+
+    /** What happened, in kernel terms. */
+    public String what() {
+        return what;
+    }
+
+    /** The CPU that did it, or -1 if not known. */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** Order among the audit's records. */
+    public int seq() {
+        return seq;
+    }
+
+    @Override
+    public String toString() {
+        return property.specName() + ": " + what + (cpu >= 0 ? " (cpu" + cpu + ")" : "");
+    }
+}

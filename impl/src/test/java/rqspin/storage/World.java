@@ -1,0 +1,81 @@
+package rqspin.storage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import rqspin.lock.Cpu;
+import rqspin.lock.Machine;
+
+/**
+ * Test fixture: a kernel on a small machine, the test thread as cpu0, and
+ * helpers to run a body on another CPU's thread.
+ */
+final class World implements AutoCloseable {
+    final Machine machine;
+    final Kernel kernel;
+    final Cpu cpu0;
+    final Gate gate = new Gate();
+    private final List<Thread> threads = new ArrayList<>();
+
+    World(Protocol p) {
+        this(Kernel.builder(Machine.of(4)).protocol(p));
+    }
+
+    World(Kernel.Builder b) {
+        this.kernel = b.build();
+        this.machine = kernel.machine();
+        this.cpu0 = machine.attach(0);
+        kernel.setTracer(gate);
+    }
+
+    static byte[] val(int v) {
+        return new byte[] {(byte) v, 0, 0, 0, 0, 0, 0, 0};
+    }
+
+    /** A body run by a CPU's thread. */
+    interface Body {
+        void run(Cpu cpu) throws Exception;
+    }
+
+    /** Starts {@code body} on a new thread attached to cpu {@code id}; the result holds its failure, if any. */
+    AtomicReference<Throwable> start(int id, Body body) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Cpu c = machine.attach(id);
+            try {
+                body.run(c);
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                c.detach();
+            }
+        }, "cpu" + id);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+        return failure;
+    }
+
+    /** Waits for every started thread. */
+    void join() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(20_000);
+            if (t.isAlive()) {
+                throw new AssertionError(t.getName() + " did not finish; trace:\n" + gate.trace());
+            }
+        }
+        threads.clear();
+    }
+
+    /** Runs every pending RCU callback (the test thread must be outside a read-side section). */
+    void quiesce() {
+        kernel.rcu().barrier(cpu0);
+    }
+
+    @Override
+    public void close() {
+        if (machine.isAttached()) {
+            cpu0.detach();
+        }
+    }
+}
