@@ -386,19 +386,15 @@ public final class LocalStorage extends Freeable {
         k.step(cpu, Step.NOFAIL_SET_STATE, x);
         boolean free;
         int bit = inMapFree ? Selem.SELEM_MAP_UNLINKED : Selem.SELEM_STORAGE_UNLINKED;
-        if (k.mutation == Mutation.NOFAIL_CHECK_THEN_ACT) {
-            int s = x.state.get();
-            if (unlink != 2) {
-                x.state.set(s | bit);
-            }
-            free = unlink == 2 || (s | bit) == Selem.SELEM_UNLINKED;
+        x.use("atomic_or(selem->state)");
+        if (unlink != 2) {
+            atomicOr(x, bit);
+        }
+        if (k.mutation == Mutation.NOFAIL_NO_CMPXCHG) {
+            k.step(cpu, Step.NOFAIL_SET_STATE, x); // the window between the or and the read
+            free = unlink == 2 || x.state.get() == Selem.SELEM_UNLINKED;
         } else {
-            x.use("atomic_or(selem->state)");
-            if (unlink != 2) {
-                atomicOr(x, bit);
-            }
-            free = unlink == 2
-                    || x.state.compareAndSet(Selem.SELEM_UNLINKED, Selem.SELEM_TOFREE);
+            free = unlink == 2 || x.state.compareAndSet(Selem.SELEM_UNLINKED, Selem.SELEM_TOFREE);
         }
         if (free) {
             Selem.free(cpu, x, true, inMapFree ? "bpf_selem_unlink_nofail(map_free)" : "bpf_selem_unlink_nofail(destroy)");

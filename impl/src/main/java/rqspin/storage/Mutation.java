@@ -7,9 +7,10 @@ package rqspin.storage;
 public enum Mutation {
     /** The protocols as the design doc gives them. */
     NONE,
-    /** [FINAL] nofail sets its bit and decides who frees with a plain read and write of
-     *  {@code selem->state} instead of {@code atomic_or} + {@code atomic_cmpxchg}: both callers may free (P1). */
-    NOFAIL_CHECK_THEN_ACT,
+    /** [FINAL] nofail decides who frees by reading {@code selem->state} after its {@code atomic_or}
+     *  instead of winning the {@code atomic_cmpxchg} to {@code SELEM_TOFREE}: both callers may see both
+     *  bits and free (P1). */
+    NOFAIL_NO_CMPXCHG,
     /** [FINAL] destroy clears smap when its b->lock fails (as map_free does): the special fields leak
      *  although map_free could still free them (C5's fix undone). */
     DESTROY_CLEARS_SMAP,

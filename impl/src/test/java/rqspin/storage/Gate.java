@@ -15,13 +15,14 @@ import rqspin.lock.Cpu;
 final class Gate implements Tracer {
     private final List<Hold> holds = new CopyOnWriteArrayList<>();
     private final List<String> trace = new CopyOnWriteArrayList<>();
+    /** How often each (cpu, step) was reached. */
+    private final java.util.Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A hold point. */
     static final class Hold {
         final int cpu;
         final Step step;
         final int nth;
-        private int seen; // only touched by that CPU's thread
         private final CountDownLatch reached = new CountDownLatch(1);
         private final CountDownLatch open = new CountDownLatch(1);
 
@@ -46,7 +47,7 @@ final class Gate implements Tracer {
         }
     }
 
-    /** Holds {@code cpu} the {@code nth} time it reaches {@code step}. */
+    /** Holds {@code cpu} the {@code nth} time (counting from the start) it reaches {@code step}. */
     Hold holdAt(int cpu, Step step, int nth) {
         Hold h = new Hold(cpu, step, nth);
         holds.add(h);
@@ -56,8 +57,9 @@ final class Gate implements Tracer {
     @Override
     public void at(Cpu cpu, Step step, Object subject) {
         trace.add("cpu" + cpu.id() + " " + step + (subject != null ? " " + subject : ""));
+        int n = seen.merge(cpu.id() + " " + step.name(), 1, Integer::sum);
         for (Hold h : holds) {
-            if (h.cpu == cpu.id() && h.step == step && ++h.seen == h.nth) {
+            if (h.cpu == cpu.id() && h.step == step && n == h.nth) {
                 h.reached.countDown();
                 await(h.open, "gate at " + step + " never opened");
             }

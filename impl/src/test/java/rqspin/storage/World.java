@@ -37,8 +37,32 @@ final class World implements AutoCloseable {
         void run(Cpu cpu) throws Exception;
     }
 
-    /** Starts {@code body} on a new thread attached to cpu {@code id}; the result holds its failure, if any. */
-    AtomicReference<Throwable> start(int id, Body body) {
+    /** A body running on its own thread. */
+    final class Run {
+        final Thread thread;
+        final AtomicReference<Throwable> failure;
+
+        Run(Thread thread, AtomicReference<Throwable> failure) {
+            this.thread = thread;
+            this.failure = failure;
+        }
+
+        /** Waits for the body; returns what it threw, or null. */
+        Throwable join() throws InterruptedException {
+            thread.join(20_000);
+            if (thread.isAlive()) {
+                throw new AssertionError(thread.getName() + " did not finish; trace:\n" + gate.trace());
+            }
+            return failure.get();
+        }
+
+        boolean isAlive() {
+            return thread.isAlive();
+        }
+    }
+
+    /** Starts {@code body} on a new thread attached to cpu {@code id}. */
+    Run start(int id, Body body) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = new Thread(() -> {
             Cpu c = machine.attach(id);
@@ -53,7 +77,7 @@ final class World implements AutoCloseable {
         t.setDaemon(true);
         threads.add(t);
         t.start();
-        return failure;
+        return new Run(t, failure);
     }
 
     /** Waits for every started thread. */
