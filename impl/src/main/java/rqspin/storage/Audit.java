@@ -115,19 +115,24 @@ public final class Audit {
     }
 
     /**
-     * P2 at {@code bpf_selem_free}: the selem must be on no list of a live
-     * map (its bucket) and no list of a live local storage.
+     * P2 at {@code bpf_selem_free} (and again at reclaim, with
+     * {@code reclaimed}): the selem must be on no list that anyone can still
+     * walk: a bucket of a map not yet freed, or the list of a local storage
+     * that is not freed and whose owner is not being destroyed. (A storage
+     * left behind by a dying owner after a failed lock, C10, is a leak that
+     * nobody walks: not counted here.)
      */
-    void checkUnlinkedAtFree(Selem x, String by, rqspin.lock.Cpu cpu) {
+    void checkUnlinkedAtFree(Selem x, String by, rqspin.lock.Cpu cpu, boolean reclaimed) {
+        String what = reclaimed ? " is reclaimed" : " frees " + x.name();
         Hlist b = x.mapNode.listForAudit();
         if (b != null && !b.holder.isFreed()) {
             record(Violation.Property.P2_FREE_ONLY_UNLINKED,
-                    by + " frees " + x.name() + " while it is still on " + b, cpu);
+                    by + what + " while it is still on " + b, cpu);
         }
         Hlist l = x.snode.listForAudit();
-        if (l != null && l.holder.life() == Freeable.LIVE) {
+        if (l != null && l.holder.life() == Freeable.LIVE && !((LocalStorage) l.holder).auditOwner.isDestroyed()) {
             record(Violation.Property.P2_FREE_ONLY_UNLINKED,
-                    by + " frees " + x.name() + " while it is still on " + l, cpu);
+                    by + what + " while it is still on " + l, cpu);
         }
     }
 

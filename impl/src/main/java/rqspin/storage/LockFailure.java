@@ -62,7 +62,7 @@ public final class LockFailure {
 
     @Override
     public String toString() {
-        return "cpu" + cpu + " " + site.describe() + " " + lock + (selem != null ? " for " + selem : "") + ": -" + errno
+        return "cpu" + cpu + " " + site.kernelFunction() + ": " + lock + (selem != null ? " for " + selem : "") + ": -" + errno
                 + (injected ? " (injected)" : "") + " [attempt " + attempt + "]";
     }
 }

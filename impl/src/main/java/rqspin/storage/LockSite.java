@@ -84,6 +84,11 @@ public enum LockSite {
         return lock;
     }
 
+    /** The kernel function, e.g. "bpf_local_storage_map_free > unlink". */
+    public String kernelFunction() {
+        return kernelFunction;
+    }
+
     /** "bpf_local_storage_map_free > unlink: b->lock". */
     public String describe() {
         return kernelFunction + ": " + lock.kernelName();

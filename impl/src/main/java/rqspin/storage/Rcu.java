@@ -1,7 +1,6 @@
 package rqspin.storage;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import rqspin.lock.Cpu;
@@ -20,13 +19,17 @@ import rqspin.lock.Cpu;
  * started before has left. Readers that start later are not waited for.
  *
  * <h2>Who runs callbacks</h2>
- * A callback runs, on the calling thread, as soon as its grace period is
- * seen to have ended: at {@code call_rcu} if no CPU was inside a section, in
- * the {@link #readUnlock} of the last reader it waited for, or inside
- * {@link #synchronize} / {@link #barrier}. So runs are deterministic given the
- * interleaving, and a grace period ends exactly where the kernel allows it to
- * end at the earliest (e.g. during map_free's {@code cond_resched_rcu}):
- * poisoning then shows every access that relied on a longer one.
+ * Callbacks are invoked in the order they were queued, as the kernel's
+ * segmented callback lists do: a callback runs once its own grace period and
+ * those of the callbacks before it have ended. It runs on the calling thread
+ * of whichever CPU sees that first: at {@code call_rcu} if no CPU was inside
+ * a section, in the {@link #readUnlock} of the last reader it waited for, or
+ * inside {@link #synchronize} / {@link #barrier}. One thread at a time invokes
+ * callbacks; the others go on (the runner picks their callbacks up). So runs
+ * are deterministic given the interleaving, and a grace period ends as early
+ * as the kernel allows it to end (e.g. during map_free's
+ * {@code cond_resched_rcu}): poisoning then shows every access that relied on
+ * a longer one.
  *
  * <h2>Flavours</h2>
  * One kind of grace period serves both {@code call_rcu} and
@@ -36,8 +39,10 @@ import rqspin.lock.Cpu;
  *
  * <p>Fields: {@code ctr[]} is written by each CPU's own thread, read by all;
  * {@code nesting[]} is confined to each CPU's thread; {@code pending} and
- * {@code seq} are guarded by this object's monitor. Callbacks run outside
- * the monitor.
+ * {@code seq} are guarded by this object's monitor; {@code runner} (0 or 1)
+ * lets one thread at a time invoke callbacks, which run outside the monitor;
+ * {@code doneSeq} (written by the runner) is the number of the last callback
+ * invoked.
  */
 public final class Rcu {
     /** The kind of grace period asked for (for messages). */
@@ -64,7 +69,6 @@ public final class Rcu {
         /** ctr value of each CPU that was inside a section at call time; -1 for the others. */
         final int[] snap;
         final Consumer<Cpu> fn;
-        boolean taken; // guarded by the Rcu monitor
 
         Callback(int seq, int[] snap, Consumer<Cpu> fn) {
             this.seq = seq;
@@ -76,10 +80,14 @@ public final class Rcu {
     private final Kernel kernel;
     private final AtomicInteger[] ctr;
     private final int[] nesting;
-    private final List<Callback> pending = new ArrayList<>();
+    private final ArrayDeque<Callback> pending = new ArrayDeque<>();
     private int seq;
-    /** Number of callbacks queued and not yet finished: lets readUnlock skip the monitor when 0. */
+    /** Callbacks queued and not yet invoked: lets readUnlock skip everything when 0. */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** 1 while a thread invokes callbacks. */
+    private final AtomicInteger runner = new AtomicInteger();
+    /** Number of the last callback invoked (they are invoked in order). */
+    private volatile int doneSeq;
 
     Rcu(Kernel kernel, int nrCpus) {
         this.kernel = kernel;
@@ -144,7 +152,7 @@ public final class Rcu {
 
     /**
      * {@code synchronize_rcu}: returns once every read-side section that was
-     * running at the call has ended (running ready callbacks meanwhile).
+     * running at the call has ended (invoking ready callbacks meanwhile).
      *
      * @throws IllegalStateException inside a read-side section (it would wait for itself)
      */
@@ -162,7 +170,7 @@ public final class Rcu {
 
     /**
      * {@code rcu_barrier} (and {@code rcu_barrier_tasks_trace}): returns once
-     * every callback queued before the call has run.
+     * every callback queued before the call has been invoked.
      *
      * @throws IllegalStateException inside a read-side section
      */
@@ -176,23 +184,14 @@ public final class Rcu {
         }
         for (;;) {
             runReady(cpu);
-            synchronized (this) {
-                boolean left = false;
-                for (Callback c : pending) {
-                    if (c.seq <= target) {
-                        left = true;
-                        break;
-                    }
-                }
-                if (!left) {
-                    return;
-                }
+            if (doneSeq >= target) {
+                return;
             }
             Thread.yield();
         }
     }
 
-    /** Number of callbacks queued and not finished. */
+    /** Number of callbacks queued and not yet invoked. */
     public int pendingCallbacks() {
         return outstanding.get();
     }
@@ -215,32 +214,34 @@ public final class Rcu {
         return true;
     }
 
-    /** Runs, on this thread, every callback whose grace period has ended. */
+    /**
+     * Invokes, on this thread, the callbacks at the head of the queue whose
+     * grace periods have ended, unless another thread is doing so.
+     */
     private void runReady(Cpu cpu) {
-        if (outstanding.get() == 0) {
-            return;
-        }
-        for (;;) {
-            Callback ready = null;
+        while (outstanding.get() != 0) {
+            if (!runner.compareAndSet(0, 1)) {
+                return;
+            }
+            Callback c;
             synchronized (this) {
-                for (Callback c : pending) {
-                    if (!c.taken && ended(c.snap)) {
-                        c.taken = true;
-                        ready = c;
-                        break;
-                    }
+                c = pending.peekFirst();
+                if (c != null && ended(c.snap)) {
+                    pending.pollFirst();
+                } else {
+                    c = null;
                 }
             }
-            if (ready == null) {
+            if (c == null) {
+                runner.set(0);
                 return;
             }
             try {
-                ready.fn.accept(cpu);
+                c.fn.accept(cpu);
             } finally {
-                synchronized (this) {
-                    pending.remove(ready);
-                }
+                doneSeq = c.seq;
                 outstanding.getAndAdd(-1);
+                runner.set(0);
             }
         }
     }

@@ -190,7 +190,7 @@ public final class Selem extends Freeable {
      */
     static void free(Cpu cpu, Selem x, boolean reuseNow, String by) {
         Kernel k = x.kernel;
-        k.audit.checkUnlinkedAtFree(x, by, cpu);
+        k.audit.checkUnlinkedAtFree(x, by, cpu, false);
         x.queueFree(by + " on cpu" + cpu.id());
         k.rcu.call(cpu, reuseNow ? Rcu.Flavor.RCU : Rcu.Flavor.TASKS_TRACE, c -> x.freeRcu(c));
     }
@@ -202,6 +202,7 @@ public final class Selem extends Freeable {
         if (m != null) {
             freeFields(m, "bpf_selem_free_rcu");
         }
+        kernel.audit.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
         if (nrSpecialFields > 0 && fieldsFreed.get() == 0) {
             kernel.audit.leak(new Leak(Leak.Kind.SPECIAL_FIELDS, name(), failureSeen || auditOwner.failureSeen,
                     nrSpecialFields + " special field(s) of map " + auditMap + " never released"));

@@ -30,13 +30,20 @@ import rqspin.lock.Machine;
  * finally {@code bpf_sk_storage_free}) uses the freed storage. P7 allows a
  * leak after a lock failure, never a use after free.
  *
+ * <p>The same two failures let destroy free the selem while it is still on
+ * map_free's bucket: destroy finds smap NULL (so it does not touch the
+ * bucket), unlinks {@code snode}, sets its bit and wins the cmpxchg to
+ * {@code SELEM_TOFREE}, as map_free already set its bit. If that happens
+ * while map_free is in {@code cond_resched_rcu}, the grace period ends there
+ * too, and map_free's restarted walk reads the freed selem from the bucket.
+ *
  * <p>With a single failure (either lock) the revisit is harmless, which the
- * second test shows.
+ * third test shows.
  */
 class FinalRevisitFindingTest {
 
     private static World world() {
-        return new World(Kernel.builder(Machine.of(2)).protocol(Protocol.FINAL).needResched(NeedResched.firstTimes(1)));
+        return new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).needResched(NeedResched.firstTimes(1)));
     }
 
     @Test
@@ -58,6 +65,28 @@ class FinalRevisitFindingTest {
             UseAfterFreeError e = assertThrows(UseAfterFreeError.class, () -> m2.lookup(w.cpu0, o1));
             assertTrue(e.getMessage().contains("local_storage ls1"), e.getMessage());
             assertEquals(1, w.kernel.audit().count(Violation.Property.P5_NO_USE_AFTER_FREE));
+        }
+    }
+
+    @Test
+    void twoFailuresLetDestroyFreeTheSelemUnderTheRestartedWalk() throws Exception {
+        try (World w = world()) {
+            LocalStorageMap m1 = w.kernel.newMap("m1", 8, 1, 1, false);
+            Owner o1 = w.kernel.newOwner("o1");
+            m1.update(w.cpu0, o1, val(1), BPF_ANY);
+            Selem x1 = o1.storageForAudit().selemsForAudit().get(0);
+            w.kernel.failures().failAt(LockSite.MAP_FREE_BUCKET, 1, Errno.ETIMEDOUT)
+                    .failAt(LockSite.MAP_FREE_STORAGE, 1, Errno.ETIMEDOUT);
+            Gate.Hold resched = w.gate.holdAt(1, Step.MAP_FREE_COND_RESCHED_RCU, 1);
+            World.Run mf = w.start(1, c -> m1.mapFree(c));
+            resched.awaitReached();
+            assertNull(w.start(2, c -> o1.destroy(c)).join());
+            assertTrue(x1.isFreed(), "destroy won the cmpxchg and the grace period ended:\n" + w.gate.trace());
+            assertTrue(w.kernel.audit().count(Violation.Property.P2_FREE_ONLY_UNLINKED) >= 1,
+                    "x1 was freed while still on m1's bucket: " + w.kernel.audit().violations());
+            resched.open();
+            UseAfterFreeError e = assertInstanceOf(UseAfterFreeError.class, mf.join(), w.gate.trace());
+            assertTrue(e.getMessage().contains("selem x1"), e.getMessage());
         }
     }
 

@@ -1,0 +1,411 @@
+package rqspin.storage;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import rqspin.lock.Cpu;
+import rqspin.lock.Machine;
+import rqspin.lock.SpinHint;
+
+/**
+ * The stress run: {@code --threads} CPUs run {@code --ops} random operations
+ * (update with every flag, lookup, delete, and now and then destroy of an
+ * owner or map_free of a map, each replaced by a fresh one) over
+ * {@code --owners} owners and {@code --maps} maps, while every lock attempt
+ * fails with probability {@code --fail-rate} ({@link FailureInjector#failRandomly},
+ * seeded). At the end every owner is destroyed and every map freed, and the
+ * audit counts leaks (allowed only after a lock failure), double frees, uses
+ * after free and accounting errors.
+ *
+ * <pre>
+ * mvn -q -pl impl exec:java -Dexec.mainClass=rqspin.storage.Stress \
+ *     -Dexec.args="--protocol final --threads 8 --ops 1000000 --seed 42"
+ * </pre>
+ * Exit status: 0 no bug (no double free, use after free, accounting error or
+ * other violation, and every leak after a failure); 1 bugs (expected for
+ * {@code --protocol v3}); 2 bad arguments.
+ */
+public final class Stress {
+
+    /** The settings of a run. */
+    public static final class Config {
+        Protocol protocol = Protocol.FINAL;
+        int threads = 8;
+        long ops = 1_000_000;
+        long seed = 42;
+        int owners = 64;
+        int maps = 8;
+        double failRate = 0.001;
+        /** Sites whose attempts may fail; empty: all. */
+        LockSite[] failSites = new LockSite[0];
+        double reschedRate = 0.01;
+        /** Per 10,000 operations: destroy of an owner, map_free of a map. */
+        int destroyPer10k = 10;
+        int mapFreePer10k = 2;
+
+        /** Defaults: final, 8 threads, 10^6 operations, seed 42, 64 owners, 8 maps, fail rate 0.001. */
+        public Config() {
+        }
+
+        /** Sets the protocol. */
+        public Config protocol(Protocol p) {
+            this.protocol = p;
+            return this;
+        }
+
+        /** Sets the number of threads. */
+        public Config threads(int n) {
+            this.threads = n;
+            return this;
+        }
+
+        /** Sets the number of operations. */
+        public Config ops(long n) {
+            this.ops = n;
+            return this;
+        }
+
+        /** Sets the seed. */
+        public Config seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Sets the failure probability of a lock attempt. */
+        public Config failRate(double p) {
+            this.failRate = p;
+            return this;
+        }
+
+        /** Restricts the random failures to these sites (none given: every site). */
+        public Config failSites(LockSite... sites) {
+            this.failSites = sites.clone();
+            return this;
+        }
+
+        /** Sets how many of 10,000 operations are a map_free. */
+        public Config mapFreePer10k(int n) {
+            this.mapFreePer10k = n;
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT,
+                    "protocol %s, %d threads, %d operations, %d owners, %d maps, fail rate %s at %s, resched rate %s, seed %d",
+                    protocol, threads, ops, owners, maps, failRate,
+                    failSites.length == 0 ? "every site" : java.util.Arrays.toString(failSites), reschedRate, seed);
+        }
+    }
+
+    /** What a run found. */
+    public static final class Result {
+        /** The audit at the end. */
+        public final Audit.Report report;
+        /** Counts of the operations' outcomes, by name. */
+        public final String operations;
+        /** Wall time in ms. */
+        public final long millis;
+
+        Result(Audit.Report report, String operations, long millis) {
+            this.report = report;
+            this.operations = operations;
+            this.millis = millis;
+        }
+
+        /** No bug: see {@link Audit.Report#clean()}. */
+        public boolean clean() {
+            return report.clean();
+        }
+    }
+
+    private static final String[] COUNTERS = {"update ok", "update ENOENT", "update EEXIST", "update EAGAIN",
+        "update ENOMEM", "update lock failure", "lookup hit", "lookup miss", "delete ok", "delete ENOENT",
+        "delete lock failure", "destroy", "map_free", "rejected (owner or map gone)", "memory-safety error"};
+    private static final int UPDATE = 0;
+    private static final int LOOKUP_HIT = 6;
+    private static final int LOOKUP_MISS = 7;
+    private static final int DELETE_OK = 8;
+    private static final int DELETE_ENOENT = 9;
+    private static final int DELETE_LOCK = 10;
+    private static final int DESTROY = 11;
+    private static final int MAP_FREE = 12;
+    private static final int REJECTED = 13;
+    private static final int MEMORY_ERROR = 14;
+
+    private Stress() {
+    }
+
+    /** Runs a stress run and returns what it found. */
+    public static Result run(Config cfg) throws InterruptedException {
+        // more threads than cores: waiters yield instead of pausing, or a preempted queue holds everyone up
+        Machine machine = Machine.builder(cfg.threads + 1).spinHint(SpinHint.YIELD).build();
+        Kernel k = Kernel.builder(machine).protocol(cfg.protocol)
+                .needResched(NeedResched.random(cfg.seed ^ 0x7F4A7C15L, cfg.reschedRate)).build();
+        k.failures().failRandomly(cfg.seed, cfg.failRate, cfg.failSites);
+        AtomicReferenceArray<Owner> owners = new AtomicReferenceArray<>(cfg.owners);
+        AtomicReferenceArray<LocalStorageMap> maps = new AtomicReferenceArray<>(cfg.maps);
+        for (int i = 0; i < cfg.maps; i++) {
+            maps.set(i, newMap(k, i));
+        }
+        int limit = LocalStorage.SIZE + (cfg.maps - 2) * (Selem.HEADER_SIZE + 24);
+        for (int i = 0; i < cfg.owners; i++) {
+            owners.set(i, k.newOwner(null, limit));
+        }
+        AtomicLongArray counts = new AtomicLongArray(COUNTERS.length);
+        Thread[] workers = new Thread[cfg.threads];
+        long start = System.nanoTime();
+        for (int t = 0; t < cfg.threads; t++) {
+            final int id = t;
+            long n = cfg.ops / cfg.threads + (t < cfg.ops % cfg.threads ? 1 : 0);
+            workers[t] = new Thread(() -> {
+                Cpu cpu = machine.attach(id);
+                try {
+                    work(k, cpu, new SplittableRandom(cfg.seed * 31 + id), n, cfg, owners, maps, limit, counts);
+                } finally {
+                    cpu.detach();
+                }
+            }, "stress-cpu" + t);
+            workers[t].start();
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        Cpu cpu = machine.attach(cfg.threads);
+        try {
+            for (int i = 0; i < cfg.owners; i++) {
+                final int j = i;
+                teardown(() -> owners.get(j).destroy(cpu), counts);
+            }
+            for (int i = 0; i < cfg.maps; i++) {
+                final int j = i;
+                teardown(() -> maps.get(j).mapFree(cpu), counts);
+            }
+            k.rcu().barrier(cpu);
+        } finally {
+            cpu.detach();
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        StringBuilder ops = new StringBuilder();
+        for (int i = 0; i < COUNTERS.length; i++) {
+            if (i > 0) {
+                ops.append(", ");
+            }
+            ops.append(COUNTERS[i]).append(' ').append(counts.get(i));
+        }
+        return new Result(k.audit().report(), ops.toString(), millis);
+    }
+
+    private static LocalStorageMap newMap(Kernel k, int i) {
+        int valueSize = 8 + 8 * (i % 3);
+        int buckets = 1 << (1 + i % 3);
+        return k.newMap(null, valueSize, buckets, 1 + i % 2, i % 2 == 1);
+    }
+
+    private static void teardown(Runnable r, AtomicLongArray counts) {
+        try {
+            r.run();
+        } catch (BadInputException e) {
+            counts.getAndIncrement(REJECTED); // torn down already by a worker that crashed in it (v3)
+        } catch (MemorySafetyError e) {
+            counts.getAndIncrement(MEMORY_ERROR);
+        }
+    }
+
+    private static void work(Kernel k, Cpu cpu, SplittableRandom rnd, long n, Config cfg,
+            AtomicReferenceArray<Owner> owners, AtomicReferenceArray<LocalStorageMap> maps, int limit,
+            AtomicLongArray counts) {
+        for (long i = 0; i < n; i++) {
+            int r = rnd.nextInt(10_000);
+            int oi = rnd.nextInt(cfg.owners);
+            int mi = rnd.nextInt(cfg.maps);
+            Owner o = owners.get(oi);
+            LocalStorageMap m = maps.get(mi);
+            try {
+                if (r < cfg.destroyPer10k) {
+                    Owner fresh = k.newOwner(null, limit);
+                    if (owners.compareAndSet(oi, o, fresh)) {
+                        o.destroy(cpu);
+                        counts.getAndIncrement(DESTROY);
+                    }
+                } else if (r < cfg.destroyPer10k + cfg.mapFreePer10k) {
+                    if (maps.compareAndSet(mi, m, newMap(k, mi))) {
+                        m.mapFree(cpu);
+                        counts.getAndIncrement(MAP_FREE);
+                    }
+                } else if (r < 4_000) {
+                    long flags = rnd.nextInt(3); // BPF_ANY, BPF_NOEXIST, BPF_EXIST
+                    if (m.spinLock && flags != LocalStorageMap.BPF_NOEXIST && rnd.nextInt(4) == 0) {
+                        flags |= LocalStorageMap.BPF_F_LOCK;
+                    }
+                    byte[] v = new byte[m.valueSize];
+                    v[0] = (byte) r;
+                    m.update(cpu, o, v, flags);
+                    counts.getAndIncrement(UPDATE);
+                } else if (r < 7_000) {
+                    counts.getAndIncrement(m.lookup(cpu, o) != null ? LOOKUP_HIT : LOOKUP_MISS);
+                } else {
+                    m.delete(cpu, o);
+                    counts.getAndIncrement(DELETE_OK);
+                }
+            } catch (StorageException e) {
+                counts.getAndIncrement(outcome(r, e.err()));
+            } catch (BadInputException e) {
+                counts.getAndIncrement(REJECTED);
+            } catch (MemorySafetyError e) {
+                counts.getAndIncrement(MEMORY_ERROR); // recorded by the audit already
+            }
+        }
+    }
+
+    private static int outcome(int r, Err e) {
+        if (r < 4_000) {
+            switch (e) {
+                case ENOENT:
+                    return 1;
+                case EEXIST:
+                    return 2;
+                case EAGAIN:
+                    return 3;
+                case ENOMEM:
+                    return 4;
+                default:
+                    return 5;
+            }
+        }
+        return e == Err.ENOENT ? DELETE_ENOENT : DELETE_LOCK;
+    }
+
+    /** Prints the result of a run; returns the exit status (0 clean, 1 bugs). */
+    public static int print(Config cfg, Result res, PrintStream out) {
+        Audit.Report r = res.report;
+        out.println("rqspin storage stress: " + cfg);
+        out.println("operations: " + res.operations);
+        out.printf(Locale.ROOT, "time: %.1f s%n", res.millis / 1000.0);
+        out.print(r);
+        boolean clean = r.clean();
+        out.println("verdict: " + (clean ? "OK: no double free, no use after free, no accounting error, "
+                + "every leak after a lock failure" : "BUGS FOUND" + (cfg.protocol == Protocol.V3
+                        ? " (expected for the v3 protocol)" : "")));
+        return clean ? 0 : 1;
+    }
+
+    /** Command line; see the class comment. */
+    public static void main(String[] args) throws InterruptedException {
+        Config cfg;
+        try {
+            cfg = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("stress: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (cfg == null) {
+            System.out.println(USAGE);
+            return;
+        }
+        Result res = run(cfg);
+        int status = print(cfg, res, System.out);
+        System.out.flush();
+        System.exit(status);
+    }
+
+    static final String USAGE = "usage: Stress [--protocol final|v3] [--threads N] [--ops N] [--seed N] [--owners N] "
+            + "[--maps N] [--fail-rate P] [--fail-sites SITE,...] [--resched-rate P]";
+
+    /** Parses the arguments; null for --help. */
+    static Config parse(String[] args) {
+        Config c = new Config();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                return null;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a.startsWith("--") ? a + " needs a value; " + USAGE
+                        : "unknown argument '" + a + "'; " + USAGE);
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--protocol":
+                    if (v.equalsIgnoreCase("final")) {
+                        c.protocol = Protocol.FINAL;
+                    } else if (v.equalsIgnoreCase("v3")) {
+                        c.protocol = Protocol.V3;
+                    } else {
+                        throw new IllegalArgumentException("--protocol must be final or v3, got '" + v + "'");
+                    }
+                    break;
+                case "--threads":
+                    c.threads = (int) number(a, v, 1, 1024);
+                    break;
+                case "--ops":
+                    c.ops = number(a, v, 1, Long.MAX_VALUE);
+                    break;
+                case "--seed":
+                    c.seed = number(a, v, Long.MIN_VALUE, Long.MAX_VALUE);
+                    break;
+                case "--owners":
+                    c.owners = (int) number(a, v, 1, 1 << 20);
+                    break;
+                case "--maps":
+                    c.maps = (int) number(a, v, 3, 1024);
+                    break;
+                case "--fail-rate":
+                    c.failRate = probability(a, v);
+                    break;
+                case "--fail-sites":
+                    c.failSites = sites(v);
+                    break;
+                case "--resched-rate":
+                    c.reschedRate = probability(a, v);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option '" + a + "'; " + USAGE);
+            }
+        }
+        return c;
+    }
+
+    private static LockSite[] sites(String v) {
+        String[] parts = v.split(",");
+        LockSite[] out = new LockSite[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = LockSite.valueOf(parts[i].trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--fail-sites: unknown site '" + parts[i] + "'; sites: "
+                        + java.util.Arrays.toString(LockSite.values()));
+            }
+        }
+        return out;
+    }
+
+    private static long number(String opt, String v, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(opt + " must be in " + min + ".." + max + ", got " + n);
+        }
+        return n;
+    }
+
+    private static double probability(String opt, String v) {
+        double p;
+        try {
+            p = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
+        }
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException(opt + " must be in [0,1], got " + v);
+        }
+        return p;
+    }
+}

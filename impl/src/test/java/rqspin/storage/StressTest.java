@@ -1,0 +1,75 @@
+package rqspin.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CI form of the stress run (a short run of {@link Stress}), and its
+ * command line. The final protocol must come out clean; v3 must show its
+ * bugs. The CI run leaves {@link LockSite#MAP_FREE_STORAGE} out of the random
+ * failures: two failures on one map_free visit are the two findings of
+ * {@link FinalRevisitFindingTest}, tested there deterministically.
+ */
+class StressTest {
+    private static final LockSite[] ALL_BUT_MAP_FREE_STORAGE = java.util.Arrays.stream(LockSite.values())
+            .filter(s -> s != LockSite.MAP_FREE_STORAGE).toArray(LockSite[]::new);
+
+    private static Stress.Config ci(Protocol p) {
+        return new Stress.Config().protocol(p).threads(4).ops(40_000).seed(1).failRate(0.02).mapFreePer10k(20)
+                .failSites(ALL_BUT_MAP_FREE_STORAGE);
+    }
+
+    @Test
+    void finalIsCleanUnderRandomFailures() throws Exception {
+        Stress.Config cfg = ci(Protocol.FINAL);
+        Stress.Result r = Stress.run(cfg);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = Stress.print(cfg, r, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, text);
+        assertTrue(r.report.lockFailures() > 100, "failures were injected: " + text);
+        assertEquals(0, r.report.doubleFrees(), text);
+        assertEquals(0, r.report.usesAfterFree(), text);
+        assertEquals(0, r.report.accountingErrors(), text);
+        assertEquals(0, r.report.unexplainedLeaks(), text);
+        assertTrue(text.contains("double frees: 0") && text.contains("uses after free: 0"), text);
+    }
+
+    @Test
+    void v3ShowsItsBugs() throws Exception {
+        Stress.Config cfg = ci(Protocol.V3);
+        Stress.Result r = Stress.run(cfg);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = Stress.print(cfg, r, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, status, text);
+        assertTrue(r.report.usesAfterFree() + r.report.doubleFrees() > 0, text);
+        assertTrue(text.contains("BUGS FOUND (expected for the v3 protocol)"), text);
+    }
+
+    @Test
+    void arguments() {
+        Stress.Config c = Stress.parse(new String[] {"--protocol", "v3", "--threads", "3", "--ops", "10", "--seed",
+            "-5", "--fail-rate", "0.5", "--fail-sites", "map_free_bucket,DESTROY_STORAGE"});
+        assertEquals(Protocol.V3, c.protocol);
+        assertEquals(3, c.threads);
+        assertEquals(10, c.ops);
+        assertEquals(-5, c.seed);
+        assertEquals(2, c.failSites.length);
+        assertNull(Stress.parse(new String[] {"--help"}));
+        String[][] bad = {{"--protocol", "v4"}, {"--threads", "0"}, {"--threads", "x"}, {"--fail-rate", "2"},
+            {"--ops"}, {"--frobnicate", "1"}, {"stray"}, {"--fail-sites", "NOWHERE"}};
+        for (String[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stress.parse(b));
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        }
+    }
+}
