@@ -407,7 +407,7 @@ class RqSpinLockTest {
         assertThrows(IllegalArgumentException.class, () -> Machine.builder(1).checkPeriod(1 << 17));
         assertThrows(IllegalArgumentException.class, () -> Machine.builder(1).clock(null));
         assertThrows(IllegalArgumentException.class, () -> Clock.logical(0));
-        assertThrows(IllegalArgumentException.class, () -> new ManualClock().advance(-1));
+        assertThrows(IllegalArgumentException.class, () -> new ManualClock(1).advance(-1));
         assertThrows(IllegalArgumentException.class, () -> Machine.of(2).cpu(2));
         assertThrows(IllegalArgumentException.class, () -> new RqSpinLock(null, Version.V6_19));
         Machine m = Machine.of(1);
