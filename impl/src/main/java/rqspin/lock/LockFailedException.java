@@ -24,12 +24,18 @@ public abstract class LockFailedException extends Exception {
     private final Context context;
 
     LockFailedException(Object lock, FailureReason reason, Errno errno, int cpu, Context context) {
-        super(null, null, false, false);
+        super((String) null);
         this.lock = lock;
         this.reason = reason;
         this.errno = errno;
         this.cpu = cpu;
         this.context = context;
+    }
+
+    /** No stack trace: the exception reports an outcome, and filling one in would dominate AA detection time. */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
     }
 
     /** The lock whose attempt failed. */

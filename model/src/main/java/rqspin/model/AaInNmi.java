@@ -38,17 +38,17 @@ public final class AaInNmi {
             a.lock(cpu);
             guard.enter(cpu);
             phase.set(1);
-            Harness.await(() -> phase.get() == 2);
+            Harness.await(failures, () -> phase.get() == 2);
             result[0] = cpu.callNested(Context.NMI, () -> attempt(cpu, a, guard));
             phase.set(3);
             guard.leave();
             a.unlock(cpu);
         });
-        Harness.await(() -> phase.get() == 1);
+        Harness.await(failures, () -> phase.get() == 1);
         Thread t1 = Harness.start(m, 1, failures, cpu -> result[1] = attempt(cpu, a, guard));
-        Harness.await(() -> (a.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
+        Harness.await(failures, () -> (a.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
         phase.set(2);
-        Harness.await(() -> clock.hasRead(0) || phase.get() == 3);
+        Harness.await(failures, () -> clock.hasRead(0) || phase.get() == 3);
         clock.advance(2 * Harness.INTERVAL);
         Harness.join(failures, t0, t1);
         check(result[0] != null && result[0].errno() == Errno.EDEADLK,

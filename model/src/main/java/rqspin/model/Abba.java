@@ -39,7 +39,7 @@ public final class Abba {
             a.lock(cpu);
             guardA.enter(cpu);
             holding.getAndIncrement();
-            Harness.await(() -> holding.get() == 2);
+            Harness.await(failures, () -> holding.get() == 2);
             second[0] = attempt(cpu, b, guardB);
             done.getAndIncrement();
             guardA.leave();
@@ -49,13 +49,13 @@ public final class Abba {
             b.lock(cpu);
             guardB.enter(cpu);
             holding.getAndIncrement();
-            Harness.await(() -> holding.get() == 2);
+            Harness.await(failures, () -> holding.get() == 2);
             second[1] = attempt(cpu, a, guardA);
             done.getAndIncrement();
             guardB.leave();
             b.unlock(cpu);
         });
-        Harness.await(() -> (clock.hasRead(0) && clock.hasRead(1)) || done.get() > 0);
+        Harness.await(failures, () -> (clock.hasRead(0) && clock.hasRead(1)) || done.get() > 0);
         clock.advance(2 * Harness.INTERVAL);
         Harness.join(failures, t0, t1);
         boolean deadlock = (second[0] != null && second[0].errno() == Errno.EDEADLK)

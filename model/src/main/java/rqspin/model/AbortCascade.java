@@ -42,13 +42,13 @@ public final class AbortCascade {
         Cpu owner = m.attach(0);
         l.lock(owner);
         Thread pending = Harness.start(m, 1, failures, cpu -> result[1] = attempt(cpu, l, guard));
-        Harness.await(() -> (l.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
+        Harness.await(failures, () -> (l.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
         Thread head = Harness.start(m, 2, failures, cpu -> result[2] = attempt(cpu, l, guard));
-        Harness.await(() -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(2, 0) && clock.hasRead(2));
+        Harness.await(failures, () -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(2, 0) && clock.hasRead(2));
         Thread w1 = Harness.start(m, 3, failures, cpu -> result[3] = attempt(cpu, l, guard));
-        Harness.await(() -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(3, 0));
+        Harness.await(failures, () -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(3, 0));
         Thread w2 = Harness.start(m, 4, failures, cpu -> result[4] = attempt(cpu, l, guard));
-        Harness.await(() -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(4, 0));
+        Harness.await(failures, () -> (l.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(4, 0));
         clock.advance(3 * Harness.T);
         Harness.join(failures, pending, head, w1, w2);
 

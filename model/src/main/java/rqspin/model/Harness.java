@@ -103,9 +103,18 @@ public final class Harness {
         rethrowFrom(failures, i + 1);
     }
 
-    /** Spins (yielding) until {@code condition} holds. */
-    public static void await(Condition condition) {
+    /**
+     * Spins (yielding) until {@code condition} holds; throws if a CPU thread
+     * failed meanwhile (otherwise a failure before a staging point would
+     * look like a run that never ends).
+     */
+    public static void await(Throwable[] failures, Condition condition) {
         while (!condition.holds()) {
+            for (Throwable f : failures) {
+                if (f != null) {
+                    throw new AssertionError("a CPU thread failed while the harness waited: " + f, f);
+                }
+            }
             Thread.yield();
         }
     }

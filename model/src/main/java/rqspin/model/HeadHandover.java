@@ -50,14 +50,14 @@ public final class HeadHandover {
             b.lock(cpu);
             guardB.enter(cpu);
             go.set(1);
-            Harness.await(() -> go.get() == 2);
+            Harness.await(failures, () -> go.get() == 2);
             result[0] = attempt(cpu, a, guardA);
             guardB.leave();
             b.unlock(cpu);
         });
-        Harness.await(() -> go.get() == 1);
+        Harness.await(failures, () -> go.get() == 1);
         Thread t1 = Harness.start(m, 1, failures, cpu -> result[1] = attempt(cpu, b, guardB));
-        Harness.await(() -> (b.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
+        Harness.await(failures, () -> (b.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(1));
         Thread t2 = Harness.start(m, 2, failures, cpu -> {
             a.lock(cpu);
             guardA.enter(cpu);
@@ -65,14 +65,14 @@ public final class HeadHandover {
             guardA.leave();
             a.unlock(cpu);
         });
-        Harness.await(() -> (b.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(2, 0) && clock.hasRead(2));
+        Harness.await(failures, () -> (b.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(2, 0) && clock.hasRead(2));
         Thread t3 = null;
         if (withSuccessor) {
             t3 = Harness.start(m, 3, failures, cpu -> result[3] = attempt(cpu, b, guardB));
-            Harness.await(() -> (b.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(3, 0));
+            Harness.await(failures, () -> (b.lockWord() & LockWord.TAIL_MASK) == LockWord.encodeTail(3, 0));
         }
         go.set(2);
-        Harness.await(() -> (a.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(0));
+        Harness.await(failures, () -> (a.lockWord() & LockWord.PENDING_MASK) != 0 && clock.hasRead(0));
         clock.advance(2 * Harness.INTERVAL);
         if (withSuccessor) {
             Harness.join(failures, t0, t1, t2, t3);
