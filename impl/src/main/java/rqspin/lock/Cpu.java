@@ -38,7 +38,8 @@ public final class Cpu {
     /** Index of the innermost context in {@link #contexts}. */
     private int depth;
     private ContentionHook hook;
-    private RqSpinLock[] owned = new RqSpinLock[8];
+    /** Ids of the locks held, oldest first (ints: no GC write barrier on the fast path). */
+    private int[] owned = new int[8];
     private int[] ownedDepth = new int[8];
     private int ownedCount;
     private long logicalTime;
@@ -201,7 +202,7 @@ public final class Cpu {
             owned = java.util.Arrays.copyOf(owned, ownedCount * 2);
             ownedDepth = java.util.Arrays.copyOf(ownedDepth, ownedCount * 2);
         }
-        owned[ownedCount] = lock;
+        owned[ownedCount] = lock.id;
         ownedDepth[ownedCount] = depth;
         ownedCount++;
     }
@@ -212,14 +213,14 @@ public final class Cpu {
      */
     void checkUnlock(RqSpinLock lock) {
         int top = ownedCount - 1;
-        if (top >= 0 && owned[top] == lock && ownedDepth[top] == depth) {
+        if (top >= 0 && owned[top] == lock.id && ownedDepth[top] == depth) {
             return;
         }
         for (int i = top; i >= 0 && ownedDepth[i] == depth; i--) {
-            if (owned[i] == lock) {
+            if (owned[i] == lock.id) {
                 throw new LockMisuseException(LockMisuseException.Kind.OUT_OF_ORDER,
                         "unlock of " + lock + " on cpu" + id + " in " + contexts[depth]
-                                + " out of order: the most recent lock taken is " + owned[top]);
+                                + " out of order: the most recent lock taken is lock id " + owned[top]);
             }
         }
         throw new LockMisuseException(LockMisuseException.Kind.NOT_HELD,
@@ -228,7 +229,6 @@ public final class Cpu {
 
     void popOwned() {
         ownedCount--;
-        owned[ownedCount] = null;
     }
 
     /** Number of locks held by this CPU in any context. */
