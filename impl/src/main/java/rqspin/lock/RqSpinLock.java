@@ -90,6 +90,36 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     {@link ContentionHook} of the CPU.</li>
  * </ul>
  *
+ * <h2>Steps of the TLA+ spec (spec/RqSpinLock.tla, action: Java)</h2>
+ * <table>
+ * <caption>Each spec action and where this class does it</caption>
+ * <tr><td>{@code grab_held_lock_entry}</td><td>{@link HeldLocks#grab}, from {@link #lock} ([V6_19]) or the
+ *     slow path ([V6_15])</td></tr>
+ * <tr><td>{@code fastpath_cmpxchg}</td><td>the CAS 0 to (0,0,1) in {@link #lock}</td></tr>
+ * <tr><td>{@code pending_reread}</td><td>the bounded re-read of (0,1,0) at the start of {@link #slowPath}</td></tr>
+ * <tr><td>{@code queued_fetch_set_pending_acquire}, {@code clear_pending}, {@code clear_pending_set_locked}</td>
+ *     <td>{@link #fetchSetPending}, {@link #clearPending}, {@link #clearPendingSetLocked}</td></tr>
+ * <tr><td>{@code pending_wait_owner}</td><td>the pending waiter's loop in {@link #slowPath}</td></tr>
+ * <tr><td>{@code check_deadlock_AA_queue}</td><td>the [V6_19] AA check at the top of {@link #queue}</td></tr>
+ * <tr><td>{@code grab_mcs_node}</td><td>{@code idx = node0.count++} in {@link #queue}</td></tr>
+ * <tr><td>{@code queued_spin_trylock}</td><td>{@link #trylock} (cold node, or no node)</td></tr>
+ * <tr><td>{@code xchg_tail}, {@code link_prev}</td><td>{@link #xchgTail}, {@code prev.next = node}</td></tr>
+ * <tr><td>{@code arch_mcs_spin_lock_contended}</td><td>the non-head wait on {@code node.locked}</td></tr>
+ * <tr><td>{@code head_wait_owner_pending}</td><td>the head's loop waiting for (*,0,0)</td></tr>
+ * <tr><td>{@code claim_cmpxchg}, {@code set_locked}</td><td>the claim CAS, {@link #setLocked}</td></tr>
+ * <tr><td>{@code arch_mcs_spin_unlock_contended}</td><td>{@code next.locked = 1} (claim, or [V6_19] handover)</td></tr>
+ * <tr><td>{@code try_cmpxchg_tail}, {@code abort_signal_next}</td><td>{@link #tryCmpxchgTail},
+ *     {@code next.locked = RES_TIMEOUT_VAL}</td></tr>
+ * <tr><td>{@code release_node}, {@code release_held_lock_entry}</td><td>{@link #release} /
+ *     {@link #errReleaseNode} ({@code count--}), {@link HeldLocks#release}</td></tr>
+ * <tr><td>{@code tas_cmpxchg}</td><td>{@link #tasSpinLock}</td></tr>
+ * <tr><td>{@code check_timeout_arm}, {@code check_timeout_expired}, {@code check_deadlock}</td>
+ *     <td>{@link #checkTimeout} (first call of a period; deadline passed; interval passed:
+ *     {@link #checkDeadlock} / {@link #checkDeadlockABBA})</td></tr>
+ * <tr><td>{@code res_spin_unlock_release}, {@code res_spin_unlock_pop}</td><td>the two halves of
+ *     {@link #unlock}, in the version's order</td></tr>
+ * </table>
+ *
  * <h2>Memory accesses</h2>
  * Every shared access goes through {@link AtomicInteger} get, lazySet (a
  * release store), compareAndSet and getAndAdd, or through volatile fields
