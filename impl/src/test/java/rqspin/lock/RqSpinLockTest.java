@@ -428,4 +428,56 @@ class RqSpinLockTest {
         assertEquals(3, LockWord.tailIdx(LockWord.encodeTail(1, 3)));
         assertEquals("(cpu1/3,1,1)", LockWord.describe(LockWord.encodeTail(1, 3) | 0x101));
     }
+
+    // ---- TAS fallback (x86 guest with virt_spin_lock_key) ----
+
+    private Cpu attachTas(Version v) {
+        machine = Machine.builder(2).clock(Clock.logical(TICK)).timeoutNanos(T).checkPeriod(1)
+                .spinHint(SpinHint.NONE).virtTasFallback(true).build();
+        cpu = machine.attach();
+        return cpu;
+    }
+
+    /**
+     * Finding (the V6_19 of the design notes, fixed upstream by 82f3b142c99c
+     * "rqspinlock: Fix TAS fallback lock entry creation"): res_spin_lock pushes
+     * the held-lock entry before the fast path and resilient_tas_spin_lock
+     * pushes a second one, so every slow-path attempt leaves a stale entry,
+     * and a later attempt on the same lock is a false AA.
+     */
+    @Test
+    void findingV619TasFallbackLeaksAnEntryAndGivesAFalseAa() throws LockFailedException {
+        attachTas(Version.V6_19);
+        RqSpinLock l = new RqSpinLock(machine, Version.V6_19, "L");
+        l.lock(cpu);
+        DeadlockException aa = assertThrows(DeadlockException.class,
+                () -> cpu.runNested(Context.NMI, () -> l.lock(cpu)));
+        assertEquals(FailureReason.AA, aa.reason());
+        assertEquals(2, cpu.heldCount(), "one lock held, two entries: the TAS fallback's extra entry leaked");
+        l.unlock(cpu);
+        assertEquals(List.of(l.id()), cpu.heldLockIds(), "nothing held, a stale entry left");
+        l.word.set(LockWord.LOCKED_VAL); // another CPU holds L now
+        DeadlockException falseAa = assertThrows(DeadlockException.class, () -> l.lock(cpu));
+        assertEquals(FailureReason.AA, falseAa.reason(), "cpu0 does not hold L, yet the attempt reports AA");
+    }
+
+    @Test
+    void v615TasFallbackKeepsTheTableExact() throws LockFailedException {
+        attachTas(Version.V6_15);
+        RqSpinLock l = new RqSpinLock(machine, Version.V6_15, "L");
+        l.lock(cpu);
+        DeadlockException aa = assertThrows(DeadlockException.class,
+                () -> cpu.runNested(Context.NMI, () -> l.lock(cpu)));
+        assertEquals(FailureReason.AA, aa.reason());
+        assertEquals(1, cpu.heldCount());
+        l.unlock(cpu);
+        assertEquals(0, cpu.heldCount());
+        l.word.set(LockWord.LOCKED_VAL); // another CPU holds L now
+        long before = cpu.advanceLogicalTime(0);
+        LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> l.lock(cpu));
+        assertEquals(FailureReason.TIMEOUT, e.reason());
+        assertTrue(cpu.advanceLogicalTime(0) - before > 4 * T, "the TAS loop waits 4T (1 s at the default T)");
+        assertEquals(0, cpu.heldCount());
+        assertEquals(LockWord.LOCKED_VAL, l.lockWord());
+    }
 }
