@@ -100,12 +100,12 @@ class MutualExclusionTest {
     }
 
     static ModelCheckingOptions modelChecking() {
-        return new ModelCheckingOptions().iterations(20).invocationsPerIteration(1000)
+        return new ModelCheckingOptions().iterations(10).invocationsPerIteration(500)
                 .threads(3).actorsPerThread(2).actorsBefore(0).actorsAfter(0);
     }
 
     static StressOptions stress() {
-        return new StressOptions().iterations(20).invocationsPerIteration(1000)
+        return new StressOptions().iterations(10).invocationsPerIteration(1000)
                 .threads(3).actorsPerThread(3).actorsBefore(0).actorsAfter(0);
     }
 
@@ -132,7 +132,8 @@ class MutualExclusionTest {
     @Test
     void aHeadThatIgnoresThePendingWaiterBreaksMutualExclusion() {
         LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
-                () -> modelChecking().check(CounterHeadIgnoresPending.class));
+                () -> modelChecking().iterations(20).invocationsPerIteration(1000)
+                        .check(CounterHeadIgnoresPending.class));
         assertTrue(e.getMessage().contains("Invalid execution results")
                 || e.getMessage().contains("hung") || e.getMessage().contains("exception"), e.getMessage());
     }

@@ -19,7 +19,7 @@ import rqspin.lock.Version;
  * The expected failures are the ones the .jpf files expect.
  */
 public class HarnessesTest {
-    static final int INVOCATIONS = 100;
+    static final int INVOCATIONS = 50;
 
     /** A harness run that may throw anything. */
     @FunctionalInterface
