@@ -1312,7 +1312,18 @@ Step(p) ==
     \/ DeleteStart(p) \/ DeleteLockStorage(p) \/ DeleteLockBucket(p)
     \/ LookupStart(p) \/ LookupInsertCache(p) \/ LookupUse(p)
 
-Callbacks == \E c \in cbs : RcuCallback(c)
+\* A callback that frees no special fields (an LS, or an selem whose smap is
+\* NULL by then) only reclaims memory: it runs as soon as its grace period
+\* ends, before any other step. That is the earliest reclaim the kernel may
+\* do, and every later one only turns fewer accesses into use-after-free.
+\* A callback that runs bpf_obj_free_fields may run at any time after its
+\* grace period.
+ReclaimOnly(c) == c.kind = "storage" \/ sel[c.obj].smap = NULL
+ReclaimDue == {c \in cbs : c.wait = {} /\ ReclaimOnly(c)}
+Callbacks ==
+    IF ReclaimDue # {}
+    THEN RcuCallback(CHOOSE c \in ReclaimDue : TRUE)
+    ELSE \E c \in cbs : RcuCallback(c)
 
 \* Nothing is running and no callback is pending.
 Quiescent == (\A p \in ProcIds : pc[p] \in {"idle", "done"}) /\ cbs = {}
@@ -1320,12 +1331,15 @@ Quiescent == (\A p \in ProcIds : pc[p] \in {"idle", "done"}) /\ cbs = {}
 Finished == (\A p \in Teardown : pc[p] = "done") /\ Quiescent
 Terminated == Quiescent /\ UNCHANGED vars
 
-Next == (\E p \in ProcIds : Step(p)) \/ Callbacks \/ Terminated
+\* A process step, unless a reclaim is due first.
+ProcStep(p) == ReclaimDue = {} /\ Step(p)
+
+Next == (\E p \in ProcIds : ProcStep(p)) \/ Callbacks \/ Terminated
 
 Spec == Init /\ [][Next]_vars
 \* Every process keeps running and every grace period ends. Lock failures are
 \* not forced: they are only allowed.
-FairSpec == Spec /\ (\A p \in ProcIds : WF_vars(Step(p))) /\ WF_vars(Callbacks)
+FairSpec == Spec /\ (\A p \in ProcIds : WF_vars(ProcStep(p))) /\ WF_vars(Callbacks)
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -1400,8 +1414,15 @@ P6_NoLeakWithoutFailure == <>(LockFailed \/ (Finished /\ Clean))
 
 \* P7: a leak only after a lock failure [R1].
 P7_LeakOnlyAfterLockFailure == Leaked # {} => LockFailed
-\* P7, second part: a leak is WARNed.
-P7_LeakWarned == Leaked # {} => warns # {}
+\* A selem still on the list of its alive owner's LS lingers: the owner's
+\* destroy will still reach and free it ("Lingering selem is ok in case of
+\* lock failure" [R1]). Lost is what nobody can free any more.
+Lingering(x) ==
+    /\ sel[x].st = "live" /\ own[SelemOwner[x]].st = "alive"
+    /\ sel[x].inL # NULL /\ sel[x].inL = own[SelemOwner[x]].storage /\ lsv[sel[x].inL].st = "live"
+Lost == Leaked \ {"selem " \o x : x \in {y \in Selems : Lingering(y)}}
+\* P7, second part: memory that is lost for good is WARNed.
+P7_LeakWarned == Lost # {} => warns # {}
 
 \* P8: delete and update either fully succeed or change nothing.
 P8_AllOrNothing == BugsOf("P8_AllOrNothing") = {}
