@@ -401,6 +401,18 @@ FailRec(p, name) == [by |-> p, lock |-> name, at |-> pc[p]]
 BName(m, b) == "b->lock " \o m \o "[" \o ToString(b) \o "]"
 LName(l) == "local_storage->lock " \o l
 
+\* A callback that frees no special fields (an LS, or an selem whose smap is
+\* NULL by then) only reclaims memory: it runs as soon as its grace period
+\* ends, before any other step. That is the earliest reclaim the kernel may
+\* do, and every later one only turns fewer accesses into use-after-free.
+\* A callback that runs bpf_obj_free_fields may run at any time after its
+\* grace period.
+ReclaimOnly(c) == c.kind = "storage" \/ sel[c.obj].smap = NULL
+ReclaimDue == {c \in cbs : c.wait = {} /\ ReclaimOnly(c)}
+\* Process p is at kernel step l and may take it: a due reclaim goes first
+\* (see Callbacks).
+At(p, l) == pc[p] = l /\ ReclaimDue = {}
+
 Owner(p) == Procs[p].owner
 MapOf(p) == Procs[p].map
 InMapFree(p) == Kind(p) = "map_free"
@@ -415,7 +427,7 @@ SelectBucket(x, l) == IF V3 THEN BucketOf[x] ELSE BucketOf[l]
 \* bpf_local_storage_cache_idx_free, then synchronize_rcu(). The map has no
 \* users any more: no program or syscall on it is running or will start.
 MapFreeStart(p) ==
-    /\ pc[p] = "idle" /\ Kind(p) = "map_free"
+    /\ At(p, "idle") /\ Kind(p) = "map_free"
     /\ \A q \in OpProcs : MapOf(q) = MapOf(p) => pc[q] \in {"idle", "done"}
     /\ gpw' = [gpw EXCEPT ![p] = readers]
     /\ pc' = [pc EXCEPT ![p] = "map_free:synchronize_rcu"]
@@ -425,8 +437,8 @@ MapFreeStart(p) ==
 \* that had started); bucket by bucket: rcu_read_lock() and the walk starts at
 \* the head of the bucket
 MapFreeRcuLock(p) ==
-    /\ \/ pc[p] = "map_free:synchronize_rcu" /\ gpw[p] = {}
-       \/ pc[p] = "map_free:rcu_read_lock"
+    /\ \/ At(p, "map_free:synchronize_rcu") /\ gpw[p] = {}
+       \/ At(p, "map_free:rcu_read_lock")
     /\ LET b == IF pc[p] = "map_free:synchronize_rcu" THEN 1 ELSE loc[p].b
        IN loc' = [loc EXCEPT ![p].b = b, ![p].cur = bkt[MapOf(p)][b].first]
     /\ readers' = readers \cup {p}
@@ -450,7 +462,7 @@ NofailReadBugs(p, x) ==
 \* v3:    while ((selem = first(&b->list))) bpf_selem_unlink_lockless(selem, &free_selem_list, MAP_FREE)
 \* At the end of the bucket: rcu_read_unlock(), next bucket or synchronize_rcu().
 MapFreeWalk(p) ==
-    /\ pc[p] = "map_free:walk"
+    /\ At(p, "map_free:walk")
     /\ LET m == MapOf(p)
            b == loc[p].b
            x == IF V3 THEN bkt[m][b].first ELSE loc[p].cur
@@ -485,7 +497,7 @@ MapFreeListAfterFree(T) == T
 \* final: if (need_resched()) { cond_resched_rcu(); goto restart; } else go on to cur->map_node.next
 \* v3:    bpf_selem_free_list(&free_selem_list, false); cond_resched_rcu()
 MapFreeNext(p) ==
-    /\ pc[p] = "map_free:next"
+    /\ At(p, "map_free:next")
     /\ IF V3
        THEN LET T == loc[p].tofree
             IN /\ sel' = [x \in Selems |-> IF x \in T /\ sel[x].st = "live"
@@ -511,7 +523,7 @@ MapFreeNext(p) ==
 
 \* cond_resched_rcu()'s rcu_read_lock(); final restarts at the head of the bucket
 MapFreeCondResched(p) ==
-    /\ pc[p] = "map_free:cond_resched_rcu"
+    /\ At(p, "map_free:cond_resched_rcu")
     /\ readers' = readers \cup {p}
     /\ loc' = IF V3 THEN loc ELSE [loc EXCEPT ![p].cur = bkt[MapOf(p)][loc[p].b].first]
     /\ pc' = [pc EXCEPT ![p] = "map_free:walk"]
@@ -520,14 +532,14 @@ MapFreeCondResched(p) ==
 
 \* synchronize_rcu() done: rcu_barrier_tasks_trace(); rcu_barrier() wait for the callbacks queued so far
 MapFreeSync2(p) ==
-    /\ pc[p] = "map_free:synchronize_rcu_2" /\ gpw[p] = {}
+    /\ At(p, "map_free:synchronize_rcu_2") /\ gpw[p] = {}
     /\ loc' = [loc EXCEPT ![p].bar = {c.obj : c \in cbs}]
     /\ pc' = [pc EXCEPT ![p] = "map_free:rcu_barrier"]
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, readers, cbs, gpw, fails, warns, bugs>>
 
 \* kvfree(smap->buckets); bpf_map_area_free(smap)
 MapFreeFree(p) ==
-    /\ pc[p] = "map_free:rcu_barrier"
+    /\ At(p, "map_free:rcu_barrier")
     /\ \A c \in cbs : c.obj \notin loc[p].bar
     /\ smapSt' = [smapSt EXCEPT ![MapOf(p)] = "freed"]
     /\ pc' = [pc EXCEPT ![p] = "done"]
@@ -542,7 +554,7 @@ MapFreeFree(p) ==
 \* rcu_read_lock(); local_storage = owner->storage. The owner is going away:
 \* no program or syscall can reach it any more.
 DestroyStart(p) ==
-    /\ pc[p] = "idle" /\ Kind(p) = "destroy"
+    /\ At(p, "idle") /\ Kind(p) = "destroy"
     /\ \A q \in OpProcs : Owner(q) = Owner(p) => pc[q] \in {"idle", "done"}
     /\ LET o == Owner(p)
            l == own[o].storage
@@ -556,7 +568,7 @@ DestroyStart(p) ==
 \* final: hlist_for_each_entry_rcu(selem, &local_storage->list, snode) nofail(selem, NULL)
 \* v3:    hlist_for_each_entry_safe (next read first); uncharge += selem->size; lockless(selem, DESTROY)
 DestroyWalk(p) ==
-    /\ pc[p] = "destroy:walk"
+    /\ At(p, "destroy:walk")
     /\ LET x == loc[p].cur
        IN IF x = NULL
           THEN /\ pc' = [pc EXCEPT ![p] = IF V3 THEN "destroy:after_walk" ELSE "destroy:dec_and_test"]
@@ -573,7 +585,7 @@ DestroyWalk(p) ==
 
 \* final: back from nofail(cur): go on to cur->snode.next
 DestroyNext(p) ==
-    /\ pc[p] = "destroy:next"
+    /\ At(p, "destroy:next")
     /\ LET nxt == sel[loc[p].cur].lnext
        IN /\ loc' = [loc EXCEPT ![p].cur = nxt]
           /\ pc' = [pc EXCEPT ![p] = IF nxt = NULL THEN "destroy:dec_and_test" ELSE "destroy:walk"]
@@ -601,7 +613,7 @@ DestroyFinish(p, t, ow, C, B) ==
 \* final: if (!refcount_dec_and_test(&local_storage->owner_refcnt)) spin; else
 \* return local_storage->mem_charge (no pinned uncharge can start once the count is 0)
 DestroyDecAndTest(p) ==
-    /\ pc[p] = "destroy:dec_and_test"
+    /\ At(p, "destroy:dec_and_test")
     /\ LET l == loc[p].stg
            r == lsv[l].refcnt
            r1 == RefDecAndTest(r)
@@ -617,14 +629,14 @@ DestroyDecAndTest(p) ==
 \* while (refcount_read(&local_storage->owner_refcnt)) cpu_relax(); smp_mb();
 \* return local_storage->mem_charge
 DestroyWaitRefcnt(p) ==
-    /\ pc[p] = "destroy:wait_owner_refcnt"
+    /\ At(p, "destroy:wait_owner_refcnt")
     /\ lsv[loc[p].stg].refcnt = 0
     /\ DestroyFinish(p, lsv[loc[p].stg].charge, own, cbs, UseLS(p, {loc[p].stg}))
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, fails, warns>>
 
 \* cpu_relax(): a spin that changes nothing (a stuttering step, so never a deadlock)
 DestroySpin(p) ==
-    /\ pc[p] = "destroy:wait_owner_refcnt"
+    /\ At(p, "destroy:wait_owner_refcnt")
     /\ lsv[loc[p].stg].refcnt # 0
     /\ UNCHANGED vars
 
@@ -632,7 +644,7 @@ DestroySpin(p) ==
 \*     bpf_selem_free_list(&free_selem_list, false); bpf_local_storage_free(local_storage, false);
 \*     return uncharge
 DestroyAfterWalk(p) ==
-    /\ pc[p] = "destroy:after_walk"
+    /\ At(p, "destroy:after_walk")
     /\ LET l == loc[p].stg
            T == loc[p].tofree
            lv1 == [lsv EXCEPT ![l].owner = NULL]
@@ -646,7 +658,7 @@ DestroyAfterWalk(p) ==
 
 \* owner->storage was NULL: nothing to destroy
 DestroyNoStorage(p) ==
-    /\ pc[p] = "destroy:owner_uncharge"
+    /\ At(p, "destroy:owner_uncharge")
     /\ DestroyFinish(p, 0, own, cbs, {})
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, fails, warns>>
 
@@ -666,7 +678,7 @@ DestroyNoStorage(p) ==
 \* error: WARN_ON_ONCE(err && in_map_free)
 \* then:  if (!err || in_map_free) RCU_INIT_POINTER(SDATA(selem)->smap, NULL)
 NofailLockBucket(p) ==
-    /\ pc[p] = "nofail:lock_bucket"
+    /\ At(p, "nofail:lock_bucket")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -704,7 +716,7 @@ NofailLockBucket(p) ==
 \* error: nothing
 \* then:  if (!err || !in_map_free) RCU_INIT_POINTER(selem->local_storage, NULL)
 NofailLockStorage(p) ==
-    /\ pc[p] = "nofail:lock_storage"
+    /\ At(p, "nofail:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
            m == loc[p].m
@@ -748,7 +760,7 @@ NofailLockStorage(p) ==
 \* refcount_dec(&local_storage->owner_refcnt); hlist_del_init_rcu(&selem->snode); unlink++; unlock;
 \* RCU_INIT_POINTER(selem->local_storage, NULL)
 NofailUnpinOwner(p) ==
-    /\ pc[p] = "nofail:unpin_owner"
+    /\ At(p, "nofail:unpin_owner")
     /\ LET x == loc[p].x
            l == loc[p].ls
            r == lsv[l].refcnt
@@ -767,7 +779,7 @@ NofailUnpinOwner(p) ==
 \* if (free_storage) bpf_local_storage_free(local_storage, true);
 NofailShouldFree(n, bits) == n = 2 \/ bits = UNLINKED
 NofailSetState(p) ==
-    /\ pc[p] = "nofail:set_state"
+    /\ At(p, "nofail:set_state")
     /\ LET x == loc[p].x
            n == loc[p].n
            l == loc[p].ls
@@ -797,7 +809,7 @@ LocklessAfterB(p, l) == IF l # NULL /\ ~InMapFree(p) THEN "lockless:lock_storage
 
 \* local_storage = selem->local_storage; smap = SDATA(selem)->smap; b = select_bucket(smap, selem)
 LocklessRead(p) ==
-    /\ pc[p] = "lockless:read"
+    /\ At(p, "lockless:read")
     /\ LET x == loc[p].x
            l == sel[x].ls
            m == sel[x].smap
@@ -808,7 +820,7 @@ LocklessRead(p) ==
 
 \* err = raw_res_spin_lock_irqsave(&b->lock); on error map_free (only) clears smap
 LocklessLockBucket(p) ==
-    /\ pc[p] = "lockless:lock_bucket"
+    /\ At(p, "lockless:lock_bucket")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -828,7 +840,7 @@ LocklessLockBucket(p) ==
 \* under b->lock: if (selem_linked_to_map(selem)) { hlist_del_init_rcu(&selem->map_node);
 \* bpf_obj_free_fields(...); RCU_INIT_POINTER(SDATA(selem)->smap, NULL); unlink++; } unlock
 LocklessUnlinkMap(p) ==
-    /\ pc[p] = "lockless:unlink_map"
+    /\ At(p, "lockless:unlink_map")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -848,7 +860,7 @@ LocklessUnlinkMap(p) ==
 \* destroy only: err = raw_res_spin_lock_irqsave(&local_storage->lock); on error
 \* RCU_INIT_POINTER(selem->local_storage, NULL) all the same
 LocklessLockStorage(p) ==
-    /\ pc[p] = "lockless:lock_storage"
+    /\ At(p, "lockless:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
            h == lsv[l].lock
@@ -867,7 +879,7 @@ LocklessLockStorage(p) ==
 \* under local_storage->lock: hlist_del_init_rcu(&selem->snode); unlink++; unlock;
 \* RCU_INIT_POINTER(selem->local_storage, NULL)
 LocklessUnlinkStorage(p) ==
-    /\ pc[p] = "lockless:unlink_storage"
+    /\ At(p, "lockless:unlink_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
            s1 == SelLSDel(sel, lsv, x)
@@ -883,7 +895,7 @@ LocklessUnlinkStorage(p) ==
 
 \* if (unlink == 2 || atomic_dec_and_test(&selem->link_cnt)) hlist_add_head(&selem->free_node, to_free)
 LocklessDecLinkCnt(p) ==
-    /\ pc[p] = "lockless:dec_link_cnt"
+    /\ At(p, "lockless:dec_link_cnt")
     /\ LET x == loc[p].x
            n == loc[p].n
            c1 == IF sel[x].cnt <= -1 THEN -1 ELSE sel[x].cnt - 1
@@ -904,7 +916,7 @@ LocklessDecLinkCnt(p) ==
 (***************************************************************************)
 
 OpMayStart(p) ==
-    /\ pc[p] = "idle"
+    /\ At(p, "idle")
     /\ \A q \in Teardown : (Kind(q) = "map_free" /\ MapOf(q) = MapOf(p)) \/ (Kind(q) = "destroy" /\ Owner(q) = Owner(p))
                            => pc[q] = "idle"
 
@@ -997,7 +1009,7 @@ StorageAllocFail(p, r) ==
 \* bpf_selem_link_map_nolock; prev = cmpxchg(owner->storage, NULL, storage);
 \* if another update won: bpf_selem_unlink_map_nolock, -EAGAIN. Unlock.
 StorageAllocLockBucket(p) ==
-    /\ pc[p] = "storage_alloc:lock_bucket"
+    /\ At(p, "storage_alloc:lock_bucket")
     /\ LET x == loc[p].x
            l == loc[p].ls
            m == MapOf(p)
@@ -1026,7 +1038,7 @@ StorageAllocLockBucket(p) ==
 \* if (hlist_empty(&local_storage->list)) -EAGAIN;
 \* old_sdata = bpf_local_storage_lookup(local_storage, smap, false); b = select_bucket(...)
 UpdateLockStorage(p) ==
-    /\ pc[p] = "update:lock_storage"
+    /\ At(p, "update:lock_storage")
     /\ LET l == loc[p].stg
            m == MapOf(p)
            x == loc[p].x
@@ -1087,7 +1099,7 @@ UpdateLink(p, bk) ==
 \* err = raw_res_spin_lock_irqsave(&b->lock) (error: unlock LS, goto free_selem);
 \* v3 locks the old selem's bucket too when it is another one
 UpdateLockBucket(p) ==
-    /\ pc[p] = "update:lock_bucket"
+    /\ At(p, "update:lock_bucket")
     /\ LET m == MapOf(p)
            b == loc[p].b
            h == bkt[m][b].lock
@@ -1108,7 +1120,7 @@ UpdateLockBucket(p) ==
 
 \* v3: the old selem's b->lock (error: unlock b and LS, goto free_selem)
 UpdateLockOldBucket(p) ==
-    /\ pc[p] = "update:lock_old_bucket"
+    /\ At(p, "update:lock_old_bucket")
     /\ LET m == MapOf(p)
            b2 == BucketOf[loc[p].old]
            h == bkt[m][b2].lock
@@ -1157,7 +1169,7 @@ DeleteStart(p) ==
 \* if (selem_linked_to_storage(selem)) go on to bpf_selem_unlink_map:
 \* smap = selem->smap; b = select_bucket(smap, local_storage)
 DeleteLockStorage(p) ==
-    /\ pc[p] = "bpf_selem_unlink:lock_storage"
+    /\ At(p, "bpf_selem_unlink:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
            h == lsv[l].lock
@@ -1183,7 +1195,7 @@ DeleteLockStorage(p) ==
 \* hlist_del_init_rcu(&selem->snode); unlock LS; bpf_selem_free_list(.., false);
 \* if last bpf_local_storage_free(local_storage, false); rcu_read_unlock()
 DeleteLockBucket(p) ==
-    /\ pc[p] = "bpf_selem_unlink:lock_bucket"
+    /\ At(p, "bpf_selem_unlink:lock_bucket")
     /\ LET x == loc[p].x
            l == loc[p].ls
            m == loc[p].m
@@ -1245,7 +1257,7 @@ LookupStart(p) ==
 \* __bpf_local_storage_insert_cache: LS->lock (on error: no caching);
 \* if (selem_linked_to_storage(selem)) cache[smap->cache_idx] = SDATA(selem); unlock
 LookupInsertCache(p) ==
-    /\ pc[p] = "lookup:insert_cache"
+    /\ At(p, "lookup:insert_cache")
     /\ LET x == loc[p].x
            l == loc[p].stg
            h == lsv[l].lock
@@ -1261,7 +1273,7 @@ LookupInsertCache(p) ==
 
 \* the program reads the value it got, then leaves its read-side section
 LookupUse(p) ==
-    /\ pc[p] = "lookup:use_sdata"
+    /\ At(p, "lookup:use_sdata")
     /\ bugs' = bugs \cup UseSel(p, {loc[p].x})
     /\ cbs' = Leave(p, cbs)
     /\ OpEnd(p)
@@ -1312,14 +1324,6 @@ Step(p) ==
     \/ DeleteStart(p) \/ DeleteLockStorage(p) \/ DeleteLockBucket(p)
     \/ LookupStart(p) \/ LookupInsertCache(p) \/ LookupUse(p)
 
-\* A callback that frees no special fields (an LS, or an selem whose smap is
-\* NULL by then) only reclaims memory: it runs as soon as its grace period
-\* ends, before any other step. That is the earliest reclaim the kernel may
-\* do, and every later one only turns fewer accesses into use-after-free.
-\* A callback that runs bpf_obj_free_fields may run at any time after its
-\* grace period.
-ReclaimOnly(c) == c.kind = "storage" \/ sel[c.obj].smap = NULL
-ReclaimDue == {c \in cbs : c.wait = {} /\ ReclaimOnly(c)}
 Callbacks ==
     IF ReclaimDue # {}
     THEN RcuCallback(CHOOSE c \in ReclaimDue : TRUE)
@@ -1331,15 +1335,12 @@ Quiescent == (\A p \in ProcIds : pc[p] \in {"idle", "done"}) /\ cbs = {}
 Finished == (\A p \in Teardown : pc[p] = "done") /\ Quiescent
 Terminated == Quiescent /\ UNCHANGED vars
 
-\* A process step, unless a reclaim is due first.
-ProcStep(p) == ReclaimDue = {} /\ Step(p)
-
-Next == (\E p \in ProcIds : ProcStep(p)) \/ Callbacks \/ Terminated
+Next == (\E p \in ProcIds : Step(p)) \/ Callbacks \/ Terminated
 
 Spec == Init /\ [][Next]_vars
 \* Every process keeps running and every grace period ends. Lock failures are
 \* not forced: they are only allowed.
-FairSpec == Spec /\ (\A p \in ProcIds : WF_vars(ProcStep(p))) /\ WF_vars(Callbacks)
+FairSpec == Spec /\ (\A p \in ProcIds : WF_vars(Step(p))) /\ WF_vars(Callbacks)
 
 -----------------------------------------------------------------------------
 (***************************************************************************)

@@ -192,7 +192,7 @@ MutUpdateLinkKeepsOldMapNode(p, bk) ==
    after freeing the special fields under b->lock: bpf_selem_free_rcu frees
    them again. *)
 MutNofailKeepsSmap(p) ==
-    /\ pc[p] = "nofail:lock_bucket"
+    /\ At(p, "nofail:lock_bucket")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -222,7 +222,7 @@ MutNofailKeepsSmap(p) ==
    local_storage->mem_charge -= uncharge: destroy then returns (and the owner
    uncharges) what map_free already uncharged. *)
 MutNofailKeepsMemCharge(p) ==
-    /\ pc[p] = "nofail:lock_storage"
+    /\ At(p, "nofail:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
            m == loc[p].m
@@ -269,7 +269,7 @@ MutCbNoGracePeriod(kind, obj) == [kind |-> kind, obj |-> obj, wait |-> {}]
 
 (* P6. The caller that unlinks the last selem never frees the local storage. *)
 MutNofailNeverFreesStorage(p) ==
-    /\ pc[p] = "nofail:set_state"
+    /\ At(p, "nofail:set_state")
     /\ LET x == loc[p].x
            n == loc[p].n
            l == loc[p].ls
@@ -293,7 +293,7 @@ MutNofailNeverFreesStorage(p) ==
 (* P7. bpf_selem_unlink_nofail forgets bpf_obj_free_fields under b->lock: the
    special fields leak although every lock was taken. *)
 MutNofailSkipsFreeFields(p) ==
-    /\ pc[p] = "nofail:lock_bucket"
+    /\ At(p, "nofail:lock_bucket")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -321,7 +321,7 @@ MutNofailSkipsFreeFields(p) ==
 
 (* P7 (WARN). map_free's b->lock failure path without WARN_ON_ONCE. *)
 MutNofailNoWarn(p) ==
-    /\ pc[p] = "nofail:lock_bucket"
+    /\ At(p, "nofail:lock_bucket")
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
@@ -383,7 +383,7 @@ MutUpdateLinkSkipsMap(p, bk) ==
 (* P9. bpf_local_storage_destroy waits for owner_refcnt to reach 0 without
    dropping its own reference first. *)
 MutDestroyKeepsOwnRef(p) ==
-    /\ pc[p] = "destroy:dec_and_test"
+    /\ At(p, "destroy:dec_and_test")
     /\ LET l == loc[p].stg
            r == lsv[l].refcnt
            r1 == r
@@ -401,4 +401,5 @@ MutDestroyKeepsOwnRef(p) ==
 MutNofailHashesSelem(p, x, ret) ==
     [loc[p] EXCEPT !.x = x, !.ls = sel[x].ls, !.m = sel[x].smap, !.n = 0, !.last = FALSE, !.ret = ret,
                    !.nb = IF InMapFree(p) THEN loc[p].b ELSE BucketOf[x]]
+
 =============================================================================
