@@ -59,81 +59,112 @@
 (*   owner_refcnt reads 0, and returns LS->mem_charge. The caller that     *)
 (*   unlinks the last selem under LS->lock frees the LS.                   *)
 (*                                                                         *)
-(* ACTIONS AND THE KERNEL (each process's pc names the step; a trace is a  *)
-(* sequence of such steps):                                                *)
+(* ACTIONS AND THE KERNEL. Each process has a pc naming the kernel step  *)
+(* it is at, and locals named after the kernel's local variables, so a    *)
+(* trace reads as "which process, which function, which lock failed".     *)
 (*                                                                         *)
-(*  action                       kernel function : step                    *)
-(*  ---------------------------  ---------------------------------------  *)
-(*  UpdateStart                  bpf_local_storage_update: rcu read of     *)
-(*                               owner->storage, hlist_empty(&LS->list)    *)
-(*  UpdateAllocFirst             bpf_selem_alloc + bpf_local_storage_alloc *)
-(*                               (charge, allocate, link to the new LS)    *)
-(*  StorageAllocLockBucket       bpf_local_storage_alloc: b->lock          *)
-(*  StorageAllocPublish          bpf_local_storage_alloc: link map_node,   *)
-(*                               cmpxchg(owner->storage, NULL, storage)    *)
-(*  StorageAllocFree             bpf_local_storage_alloc "uncharge:" +     *)
-(*                               bpf_selem_free(selem, true) in update     *)
-(*  UpdateSelemAlloc             bpf_selem_alloc (mem_charge elem_size)    *)
-(*  UpdateLockStorage            bpf_local_storage_update: LS->lock        *)
-(*  UpdateLookupOld              recheck hlist_empty, lookup old_sdata     *)
-(*  UpdateLockBucket             select_bucket + b->lock                   *)
-(*  UpdateLockOldBucket          v3 only: b->lock of the old selem         *)
-(*  UpdateLink                   bpf_selem_link_map_nolock,                *)
-(*                               bpf_selem_link_storage_nolock,            *)
-(*                               bpf_selem_unlink_map_nolock(old),         *)
-(*                               bpf_selem_unlink_storage_nolock(old)      *)
-(*  UpdateFreeOld / UpdateFreeNew  bpf_selem_free_list(old, false) /       *)
-(*                               "free_selem:" uncharge + bpf_selem_free   *)
-(*  DeleteStart                  bpf_sk_storage_del: lookup,               *)
-(*                               selem_linked_to_storage_lockless          *)
-(*  DeleteLockStorage            bpf_selem_unlink: LS->lock                *)
-(*  DeleteLockBucket             bpf_selem_unlink_map: b->lock             *)
-(*  DeleteUnlink                 hlist_del_init_rcu(map_node),             *)
-(*                               bpf_selem_unlink_storage_nolock(_misc),   *)
-(*                               bpf_selem_free_list, bpf_local_storage_free*)
-(*  LookupStart                  bpf_local_storage_lookup: cache, list walk*)
-(*  LookupInsertCache            __bpf_local_storage_insert_cache          *)
-(*  LookupUse                    the program uses the returned sdata       *)
-(*  MapFreeStart .. MapFreeFree  bpf_local_storage_map_free: cache_idx_free*)
-(*                               + synchronize_rcu, per-bucket rcu walk,   *)
-(*                               need_resched/cond_resched_rcu/restart,    *)
-(*                               synchronize_rcu, rcu_barrier(_tasks_trace)*)
-(*                               and the free of the smap                  *)
-(*  DestroyStart .. DestroyOwnerUncharge                                   *)
-(*                               bpf_sk_storage_free + bpf_local_storage_  *)
-(*                               destroy: rcu_read_lock, list walk,        *)
-(*                               refcount_dec_and_test, the spin on        *)
-(*                               refcount_read, return mem_charge; the     *)
-(*                               owner uncharges (sk_omem_alloc) and is    *)
-(*                               freed                                     *)
-(*  Nofail*                      bpf_selem_unlink_nofail (final), one      *)
-(*                               action per lock attempt or lockless step; *)
-(*                               NofailUnlinkStorage/UnpinOwner are        *)
-(*                               bpf_selem_unlink_storage_nolock_misc with *)
-(*                               pin_owner                                 *)
-(*  Lockless*                    bpf_selem_unlink_lockless (v3)            *)
-(*  RcuCallback                  bpf_selem_free_rcu (bpf_obj_free_fields   *)
-(*                               when smap is still set, then kfree) and   *)
-(*                               bpf_local_storage_free_rcu                *)
+(*  action                    kernel function: step                        *)
+(*  ------------------------  -------------------------------------------  *)
+(*  UpdateStart               bpf_local_storage_update: owner->storage,    *)
+(*                            hlist_empty; bpf_selem_alloc (charge), and   *)
+(*                            for the first selem bpf_local_storage_alloc  *)
+(*                            (charge, owner_refcnt = 1, link to the LS)   *)
+(*  StorageAllocLockBucket    bpf_local_storage_alloc: b->lock, link       *)
+(*                            map_node, cmpxchg(owner->storage), unlock;   *)
+(*                            on error or -EAGAIN the "uncharge:" path and *)
+(*                            bpf_selem_free(selem, true) (StorageAllocFail)*)
+(*  UpdateLockStorage         update: LS->lock, recheck hlist_empty,       *)
+(*                            bpf_local_storage_lookup (old_sdata)         *)
+(*  UpdateLockBucket          update: select_bucket + b->lock, then        *)
+(*    (UpdateLockOldBucket)   (v3: the old selem's b->lock) and UpdateLink:*)
+(*                            bpf_selem_link_map_nolock,                   *)
+(*                            bpf_selem_link_storage_nolock,               *)
+(*                            bpf_selem_unlink_map_nolock(old),            *)
+(*                            bpf_selem_unlink_storage_nolock(old), unlock,*)
+(*                            bpf_selem_free_list(old, false); errors take *)
+(*                            "free_selem:" (UpdateFreeNew)                *)
+(*  DeleteStart               bpf_sk_storage_del: lookup,                  *)
+(*                            selem_linked_to_storage_lockless             *)
+(*  DeleteLockStorage         bpf_selem_unlink: LS->lock                   *)
+(*  DeleteLockBucket          bpf_selem_unlink_map: b->lock, unlink        *)
+(*                            map_node; bpf_selem_unlink_storage_nolock    *)
+(*                            (_misc: cache, uncharge, last selem), unlock,*)
+(*                            bpf_selem_free_list, bpf_local_storage_free  *)
+(*  LookupStart               bpf_local_storage_lookup: cache slot, walk   *)
+(*  LookupInsertCache         __bpf_local_storage_insert_cache (LS->lock)  *)
+(*  LookupUse                 the program reads the sdata it got           *)
+(*  MapFreeStart              bpf_local_storage_map_free: cache_idx_free,  *)
+(*                            synchronize_rcu                              *)
+(*  MapFreeRcuLock            rcu_read_lock, head of the bucket            *)
+(*  MapFreeWalk               the walk: the next selem (final: loads of    *)
+(*                            bpf_selem_unlink_nofail, NofailLoc), or the  *)
+(*                            end of the bucket (rcu_read_unlock)          *)
+(*  MapFreeNext               final: need_resched / cond_resched_rcu, or   *)
+(*                            map_node.next; v3: bpf_selem_free_list and   *)
+(*                            cond_resched_rcu                             *)
+(*  MapFreeCondResched        cond_resched_rcu's rcu_read_lock ("restart") *)
+(*  MapFreeSync2, MapFreeFree synchronize_rcu, rcu_barrier(_tasks_trace),  *)
+(*                            free buckets and smap                        *)
+(*  DestroyStart              bpf_sk_storage_free: rcu_read_lock,          *)
+(*                            owner->storage; destroy's list walk          *)
+(*  DestroyWalk, DestroyNext  hlist_for_each_entry_rcu (final) /           *)
+(*                            hlist_for_each_entry_safe + size sum (v3)    *)
+(*  DestroyDecAndTest         refcount_dec_and_test(owner_refcnt)          *)
+(*  DestroyWaitRefcnt         while (refcount_read(..)) cpu_relax();       *)
+(*    (DestroySpin)           return mem_charge (DestroySpin: one spin)    *)
+(*  DestroyAfterWalk          v3: sum + sizeof(LS), LS->owner = NULL,      *)
+(*                            bpf_selem_free_list, bpf_local_storage_free  *)
+(*  DestroyFinish (helper)    the caller: atomic_sub(sk_omem_alloc),       *)
+(*                            rcu_read_unlock, the owner is freed          *)
+(*  NofailLockBucket          bpf_selem_unlink_nofail: b->lock, unlink     *)
+(*                            map_node, bpf_obj_free_fields, unlock; or    *)
+(*                            WARN_ON_ONCE(err && in_map_free); smap=NULL  *)
+(*  NofailLockStorage         LS->lock, hlist_is_singular_node,            *)
+(*                            bpf_selem_unlink_storage_nolock_misc with    *)
+(*                            pin_owner (refcount_inc_not_zero, uncharge), *)
+(*                            unlink snode, unlock; local_storage = NULL   *)
+(*  NofailUnpinOwner          _misc's refcount_dec; unlink snode; unlock   *)
+(*  NofailSetState            atomic_or of the caller's bit, cmpxchg to    *)
+(*                            SELEM_TOFREE, bpf_selem_free(selem, true),   *)
+(*                            bpf_local_storage_free(local_storage, true)  *)
+(*  Lockless*                 bpf_selem_unlink_lockless (v3): loads,       *)
+(*                            b->lock, unlink map_node, LS->lock (destroy  *)
+(*                            only), unlink snode, link_cnt                *)
+(*  RcuCallback (Callbacks)   bpf_selem_free_rcu (bpf_obj_free_fields if   *)
+(*                            smap is still set; kfree),                   *)
+(*                            bpf_local_storage_free_rcu                   *)
+(*                                                                         *)
+(* A Java twin uses the same names: Owner, LocalStorage, LocalStorageMap,  *)
+(* Selem; update, lookup, delete, mapFree, destroy, unlinkNofail,          *)
+(* unlinkLockless.                                                         *)
 (*                                                                         *)
 (* RCU. A process is a reader while its pc is inside rcu_read_lock (BPF    *)
-(* programs, map_free's bucket walk, bpf_sk_storage_free). call_rcu       *)
-(* records the readers of that moment; the callback may run (the memory   *)
-(* is reclaimed) once each of them has left its read-side section.        *)
+(* programs, map_free's bucket walk, bpf_sk_storage_free). call_rcu        *)
+(* records the readers of that moment; the callback may run (the memory    *)
+(* is reclaimed) once each of them has left its read-side section.         *)
 (* synchronize_rcu waits the same way; rcu_barrier waits for the callbacks *)
 (* queued before it. Freed memory is poisoned (st = "freed"): every read   *)
 (* or write of a freed selem, LS, smap or owner is recorded in bugs.       *)
 (*                                                                         *)
-(* ABSTRACTIONS (what the model does not distinguish; see also the         *)
-(* findings notes in the README): one RCU flavour (a grace period waits    *)
-(* for every reader; vanilla RCU and RCU Tasks Trace are not told apart);  *)
-(* the two loads at the start of the nofail/lockless unlink are one step;  *)
-(* the critical sections are atomic steps between their lock and unlock;  *)
+(* GRANULARITY. One step per lock attempt together with the critical       *)
+(* section it opens (nobody looks at a held lock but to take it; v3's      *)
+(* lockless unlink keeps the attempt apart so that a contended failure,    *)
+(* FailOnlyWhenContended, can be seen); one step per lockless load or      *)
+(* store that another process can observe; a return is one step with the  *)
+(* rcu_read_unlock that follows it. A callback that frees no special       *)
+(* fields runs as soon as its grace period ends (the earliest reclaim).    *)
+(*                                                                         *)
+(* ABSTRACTIONS (what the model does not distinguish): one RCU flavour (a  *)
+(* grace period waits for every reader; vanilla RCU, used by nofail, and   *)
+(* RCU Tasks Trace, used by delete/update and by sleepable programs, are   *)
+(* not told apart); the two loads at the start of the unlink are one step; *)
 (* allocation and charging never fail; every map charges its owner (as sk *)
-(* storage does); a map has a cache slot of its own; v3 link_cnt values    *)
-(* below -1 are kept as -1 (dec_and_test can never reach 0 again); BPF     *)
-(* programs and syscalls on (owner, map) end before destroy(owner) or      *)
-(* map_free(map) start, as the kernel guarantees with the sk/map refcounts.*)
+(* storage does); each map has a cache slot of its own; BPF_F_LOCK,        *)
+(* BPF_NOEXIST/EXIST flags and sk clone are not modelled; v3 link_cnt      *)
+(* values below -1 are kept as -1 (dec_and_test cannot reach 0 again); the *)
+(* to-free list is a set; BPF programs and syscalls on (owner, map) end    *)
+(* before destroy(owner) or map_free(map) start, as the kernel guarantees  *)
+(* with the sk/map reference counts.                                       *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets, TLC
 
@@ -319,6 +350,16 @@ LsvLSDel(s, lv, x) ==
     IF s[x].inL # NULL /\ lv[s[x].inL].first = x
     THEN [lv EXCEPT ![s[x].inL].first = s[x].lnext]
     ELSE lv
+\* The nodes an hlist update writes besides x: hlist_del writes the
+\* predecessor's next and the successor's pprev; hlist_add_head writes the
+\* old first node's pprev.
+MapNeighbours(s, bk, x) ==
+    IF s[x].inB = 0 THEN {}
+    ELSE {s[x].mnext} \cup (IF bk[SelemMap[x]][s[x].inB].first = x THEN {} ELSE {MapPrev(s, x)})
+LSNeighbours(s, lv, x) ==
+    IF s[x].inL = NULL THEN {}
+    ELSE {s[x].lnext} \cup (IF lv[s[x].inL].first = x THEN {} ELSE {LSPrev(s, x)})
+
 \* hlist_is_singular_node(&x->snode, &ls->list)
 Singular(s, lv, x, l) == lv[l].first = x /\ s[x].lnext = NULL
 
@@ -689,7 +730,7 @@ NofailLockBucket(p) ==
                 /\ sel' = [s1 EXCEPT ![x].fields = IF linked THEN Min(@ + 1, 2) ELSE @, ![x].smap = NULL]
                 /\ bkt' = BktMapDel(sel, bkt, x)
                 /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
                                 \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
                                 \cup (IF linked /\ sel[x].inB # nb
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
@@ -743,7 +784,8 @@ NofailLockStorage(p) ==
                         /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                         /\ UNCHANGED own
                 /\ loc' = [loc EXCEPT ![p].last = last, ![p].n = IF linked /\ ~pinned THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseLS(p, {l}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseLS(p, {l})
+                                \cup UseSel(p, {x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
                                 \cup (IF linked /\ sel[x].inL # l
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another local_storage")}
                                       ELSE {})
@@ -768,7 +810,7 @@ NofailUnpinOwner(p) ==
        IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
           /\ lsv' = LsvLSDel(sel, lv1, x)
           /\ warns' = IF RefDecSaturates(r) THEN warns \cup {WarnRefDec} ELSE warns
-          /\ bugs' = bugs \cup UseSel(p, {x}) \cup UseLS(p, {l})
+          /\ bugs' = bugs \cup UseSel(p, {x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS(p, {l})
     /\ loc' = [loc EXCEPT ![p].n = @ + 1]
     /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
     /\ UNCHANGED <<bkt, smapSt, own, readers, cbs, gpw, fails>>
@@ -849,7 +891,7 @@ LocklessUnlinkMap(p) ==
        IN /\ sel' = IF linked THEN [s1 EXCEPT ![x].fields = Min(@ + 1, 2), ![x].smap = NULL] ELSE s1
           /\ bkt' = [BktMapDel(sel, bkt, x) EXCEPT ![m][nb].lock = NULL]
           /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-          /\ bugs' = bugs \cup UseSel(p, {x}) \cup UseMap(p, {m})
+          /\ bugs' = bugs \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x)) \cup UseMap(p, {m})
                           \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
                           \cup (IF linked /\ sel[x].inB # nb
                                 THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
@@ -885,7 +927,7 @@ LocklessUnlinkStorage(p) ==
            s1 == SelLSDel(sel, lsv, x)
        IN /\ sel' = [s1 EXCEPT ![x].ls = NULL]
           /\ lsv' = [LsvLSDel(sel, lsv, x) EXCEPT ![l].lock = NULL]
-          /\ bugs' = bugs \cup UseSel(p, {x}) \cup UseLS(p, {l})
+          /\ bugs' = bugs \cup UseSel(p, {x} \cup LSNeighbours(sel, lsv, x)) \cup UseLS(p, {l})
                           \cup (IF sel[x].inL # NULL /\ sel[x].inL # l
                                 THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another local_storage")}
                                 ELSE {})
@@ -1022,7 +1064,7 @@ StorageAllocLockBucket(p) ==
              /\ bkt' = BktMapAdd(bkt, x, m, b)
              /\ own' = [own EXCEPT ![o].storage = l]
              /\ cbs' = Leave(p, cbs)
-             /\ bugs' = bugs \cup UseOwner(p, {o}) \cup P8Bugs(p, "ok", s1, lsv)
+             /\ bugs' = bugs \cup UseOwner(p, {o}) \cup UseSel(p, {bkt[m][b].first}) \cup P8Bugs(p, "ok", s1, lsv)
              /\ OpEnd(p)
              /\ UNCHANGED <<lsv, fails>>
           \/ /\ h = NULL /\ own[o].storage # NULL
@@ -1091,7 +1133,9 @@ UpdateLink(p, bk) ==
        /\ lsv' = lv3
        /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
        /\ cbs' = Leave(p, cbs \cup (IF old = NULL THEN {} ELSE {Cb("selem", old)}))
-       /\ bugs' = bugs \cup UseSel(p, {x, old}) \cup UseLS(p, {l})
+       /\ bugs' = bugs \cup UseLS(p, {l})
+                       \cup UseSel(p, {x, old, bk[m][b].first, lsv[l].first}
+                                     \cup (IF old = NULL THEN {} ELSE MapNeighbours(s2, bk1, old) \cup LSNeighbours(s3, lv2, old)))
                        \cup (IF old = NULL THEN {} ELSE UnchargeBugs(p, o, ElemSize) \cup FreeSelemBugs(p, s4, lv3, old))
                        \cup P8Bugs(p, "ok", s5, lv3)
        /\ OpEnd(p)
@@ -1219,7 +1263,8 @@ DeleteLockBucket(p) ==
              /\ lsv' = lv3
              /\ own' = IF last /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
              /\ cbs' = Leave(p, cbs \cup {Cb("selem", x)} \cup (IF last THEN {Cb("storage", l)} ELSE {}))
-             /\ bugs' = bugs \cup UseSel(p, {x}) \cup UseLS(p, {l}) \cup UseMap(p, {m})
+             /\ bugs' = bugs \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
+                             \cup UseLS(p, {l}) \cup UseMap(p, {m})
                              \cup UnchargeBugs(p, o, amt) \cup FreeSelemBugs(p, s2, lv3, x)
                              \cup (IF last THEN FreeLSBugs(p, lv2, l) ELSE {})
                              \cup (IF sel[x].inB # 0 /\ sel[x].inB # b
@@ -1363,6 +1408,12 @@ P2_NoReclaimedOnLiveList ==
     \A x \in Selems : sel[x].st = "freed" =>
         /\ (sel[x].inB = 0 \/ smapSt[SelemMap[x]] = "freed")
         /\ (sel[x].inL = NULL \/ lsv[sel[x].inL].st # "live")
+
+\* P2 for the LS: an LS is freed only after owner->storage stops pointing to
+\* it, unless the owner is being destroyed (final's destroy leaves the
+\* pointer of a dying owner alone).
+P2_LSFreeOnlyUnpublished ==
+    \A o \in Owners : own[o].st = "alive" /\ own[o].storage # NULL => lsv[own[o].storage].st = "live"
 
 \* P3: bpf_obj_free_fields runs at most once per selem, and only while its smap is alive.
 P3_FreeFieldsOnce == BugsOf("P3_FreeFieldsOnce") = {}

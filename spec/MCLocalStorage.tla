@@ -114,7 +114,11 @@ SFirst == [owners |-> {"o2"}, maps |-> {"m1", "m2"}, selems |-> {"u2", "u3"}, st
            procs |-> ("upA" :> Update("o2", "m1", "u2", "ls2")) @@ ("upB" :> Update("o2", "m2", "u3", "ls3"))
                      @@ ("mf1" :> MapFree("m1")) @@ ("ds2" :> Destroy("o2"))]
 
+(* del: x1 of o1 in m1; delete(o1, m1) deletes the owner's last selem. *)
+SDel == [SOne EXCEPT !.procs = ("del" :> Delete("o1", "m1"))]
+
 Scen == CASE Scenario = "one" -> SOne
+          [] Scenario = "del" -> SDel
           [] Scenario = "ops_small" -> SOpsSmall
           [] Scenario = "first" -> SFirst
           [] Scenario = "upd" -> SUpd
@@ -144,6 +148,57 @@ MC_InitStorage == [o \in Scen.owners |-> IF o \in DOMAIN Scen.initls THEN Scen.i
 MC_NBuckets == Scen.nb
 MC_BucketOf == Scen.hash
 MC_Procs == Scen.procs
+-----------------------------------------------------------------------------
+(***************************************************************************)
+(* Fix candidates for the two findings on the final protocol (model only, *)
+(* swapped in like the mutants): each is a copy of one operator of         *)
+(* LocalStorage.tla with one change.                                       *)
+(***************************************************************************)
+
+(* Hang on a saturated owner_refcnt: _misc drops its pin with a decrement
+   that may reach 0 (refcount_dec_and_test, result ignored) instead of
+   refcount_dec, so destroy's wait for 0 can end. *)
+FixUnpinMayReachZero(p) ==
+    /\ At(p, "nofail:unpin_owner")
+    /\ LET x == loc[p].x
+           l == loc[p].ls
+           r == lsv[l].refcnt
+           lv1 == [lsv EXCEPT ![l].refcnt = RefDecAndTest(r), ![l].lock = NULL]
+       IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
+          /\ lsv' = LsvLSDel(sel, lv1, x)
+          /\ warns' = IF r = SATURATED \/ r <= 0 THEN warns \cup {WarnRefUaf} ELSE warns
+          /\ bugs' = bugs \cup UseSel(p, {x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS(p, {l})
+    /\ loc' = [loc EXCEPT ![p].n = @ + 1]
+    /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
+    /\ UNCHANGED <<bkt, smapSt, own, readers, cbs, gpw, fails>>
+
+(* Use-after-free through map_free's restart: after its b->lock failed,
+   map_free does not set SELEM_MAP_UNLINKED, so nobody frees a selem that is
+   still on the bucket (it leaks, under the WARN that already fired). In the
+   model "map_free's b->lock failed" is "x is still on a bucket". *)
+FixNoMapBitAfterFailure(p) ==
+    /\ At(p, "nofail:set_state")
+    /\ LET x == loc[p].x
+           n == loc[p].n
+           l == loc[p].ls
+           bit == IF InMapFree(p) THEN MAPU ELSE STOU
+           skip == InMapFree(p) /\ sel[x].inB # 0
+           b1 == IF n # 2 /\ ~skip THEN sel[x].bits \cup {bit} ELSE sel[x].bits
+           win == NofailShouldFree(n, b1)
+           b2 == IF n # 2 /\ b1 = UNLINKED THEN {TOFREE} ELSE b1
+           s1 == [sel EXCEPT ![x].bits = b2]
+           freeLS == loc[p].last
+       IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
+          /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
+          /\ cbs' = cbs \cup (IF win THEN {Cb("selem", x)} ELSE {}) \cup (IF freeLS THEN {Cb("storage", l)} ELSE {})
+          /\ bugs' = bugs \cup UseSel(p, {x})
+                          \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
+                          \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
+          /\ pc' = [pc EXCEPT ![p] = loc[p].ret]
+          /\ loc' = [loc EXCEPT ![p].x = NULL, ![p].ls = NULL, ![p].m = NULL,
+                                ![p].n = 0, ![p].last = FALSE, ![p].nb = 0, ![p].ret = "none"]
+    /\ UNCHANGED <<bkt, smapSt, own, readers, gpw, fails, warns>>
+
 -----------------------------------------------------------------------------
 (***************************************************************************)
 (* Seeded mutants, one per property: each is a copy of one operator of     *)
@@ -183,10 +238,56 @@ MutUpdateLinkKeepsOldMapNode(p, bk) ==
        /\ lsv' = lv3
        /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
        /\ cbs' = Leave(p, cbs \cup (IF old = NULL THEN {} ELSE {Cb("selem", old)}))
-       /\ bugs' = bugs \cup UseSel(p, {x, old}) \cup UseLS(p, {l})
+       /\ bugs' = bugs \cup UseLS(p, {l})
+                       \cup UseSel(p, {x, old, bk[m][b].first, lsv[l].first}
+                                     \cup (IF old = NULL THEN {} ELSE MapNeighbours(s2, bk1, old) \cup LSNeighbours(s3, lv2, old)))
                        \cup (IF old = NULL THEN {} ELSE UnchargeBugs(p, o, ElemSize) \cup FreeSelemBugs(p, s4, lv3, old))
                        \cup P8Bugs(p, "ok", s5, lv3)
        /\ OpEnd(p)
+
+(* P2 (LS). Deleting the last selem forgets to clear owner->storage:
+   the LS is freed while the owner still points to it. *)
+MutDeleteKeepsOwnerStorage(p) ==
+    /\ At(p, "bpf_selem_unlink:lock_bucket")
+    /\ LET x == loc[p].x
+           l == loc[p].ls
+           m == loc[p].m
+           b == loc[p].b
+           h == bkt[m][b].lock
+           s1 == SelMapDel(sel, bkt, x)
+           last == Singular(s1, lsv, x, l)
+           o == lsv[l].owner
+           amt == ElemSize + (IF last THEN StorageSize ELSE 0)
+           lv1 == [lsv EXCEPT ![l].cache[m] = IF @ = x THEN NULL ELSE @,
+                              ![l].charge = IF V3 THEN @ ELSE @ - amt,
+                              ![l].owner = IF last THEN NULL ELSE @]
+           ow1 == OwnAfterUncharge(own, o, amt)
+           s2 == SelLSDel(s1, lv1, x)
+           lv2 == [LsvLSDel(s1, lv1, x) EXCEPT ![l].lock = NULL]
+           lv3 == IF last THEN LsvAfterFree(lv2, l) ELSE lv2
+           s3 == SelAfterFree(s2, x)
+       IN \/ /\ h = NULL
+             /\ sel' = s3
+             /\ bkt' = BktMapDel(sel, bkt, x)
+             /\ lsv' = lv3
+             /\ own' = ow1
+             /\ cbs' = Leave(p, cbs \cup {Cb("selem", x)} \cup (IF last THEN {Cb("storage", l)} ELSE {}))
+             /\ bugs' = bugs \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
+                             \cup UseLS(p, {l}) \cup UseMap(p, {m})
+                             \cup UnchargeBugs(p, o, amt) \cup FreeSelemBugs(p, s2, lv3, x)
+                             \cup (IF last THEN FreeLSBugs(p, lv2, l) ELSE {})
+                             \cup (IF sel[x].inB # 0 /\ sel[x].inB # b
+                                   THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
+                                   ELSE {})
+                             \cup P8Bugs(p, "ok", s3, lv3)
+             /\ OpEnd(p)
+             /\ UNCHANGED fails
+          \/ /\ CanFail(p, h)
+             /\ fails' = Append(fails, FailRec(p, BName(m, b)))
+             /\ lsv' = [lsv EXCEPT ![l].lock = NULL]
+             /\ DeleteEnd(p, "err")
+             /\ UNCHANGED <<sel, bkt, own>>
+    /\ UNCHANGED <<smapSt, warns>>
 
 (* P3. bpf_selem_unlink_nofail forgets RCU_INIT_POINTER(SDATA(selem)->smap, NULL)
    after freeing the special fields under b->lock: bpf_selem_free_rcu frees
@@ -203,7 +304,7 @@ MutNofailKeepsSmap(p) ==
                 /\ sel' = [s1 EXCEPT ![x].fields = IF linked THEN Min(@ + 1, 2) ELSE @]
                 /\ bkt' = BktMapDel(sel, bkt, x)
                 /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
                                 \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
                                 \cup (IF linked /\ sel[x].inB # nb
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
@@ -249,7 +350,8 @@ MutNofailKeepsMemCharge(p) ==
                         /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                         /\ UNCHANGED own
                 /\ loc' = [loc EXCEPT ![p].last = last, ![p].n = IF linked /\ ~pinned THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseLS(p, {l}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseLS(p, {l})
+                                \cup UseSel(p, {x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
                                 \cup (IF linked /\ sel[x].inL # l
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another local_storage")}
                                       ELSE {})
@@ -304,7 +406,7 @@ MutNofailSkipsFreeFields(p) ==
                 /\ sel' = [s1 EXCEPT ![x].smap = NULL]
                 /\ bkt' = BktMapDel(sel, bkt, x)
                 /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
                                 
                                 \cup (IF linked /\ sel[x].inB # nb
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
@@ -332,7 +434,7 @@ MutNofailNoWarn(p) ==
                 /\ sel' = [s1 EXCEPT ![x].fields = IF linked THEN Min(@ + 1, 2) ELSE @, ![x].smap = NULL]
                 /\ bkt' = BktMapDel(sel, bkt, x)
                 /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
+                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
                                 \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
                                 \cup (IF linked /\ sel[x].inB # nb
                                       THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
@@ -375,7 +477,9 @@ MutUpdateLinkSkipsMap(p, bk) ==
        /\ lsv' = lv3
        /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
        /\ cbs' = Leave(p, cbs \cup (IF old = NULL THEN {} ELSE {Cb("selem", old)}))
-       /\ bugs' = bugs \cup UseSel(p, {x, old}) \cup UseLS(p, {l})
+       /\ bugs' = bugs \cup UseLS(p, {l})
+                       \cup UseSel(p, {x, old, bk[m][b].first, lsv[l].first}
+                                     \cup (IF old = NULL THEN {} ELSE MapNeighbours(s2, bk1, old) \cup LSNeighbours(s3, lv2, old)))
                        \cup (IF old = NULL THEN {} ELSE UnchargeBugs(p, o, ElemSize) \cup FreeSelemBugs(p, s4, lv3, old))
                        \cup P8Bugs(p, "ok", s5, lv3)
        /\ OpEnd(p)
