@@ -41,6 +41,7 @@ public final class Audit {
     private final List<Leak> finalLeaks = new ArrayList<>();
     private int finalLeakCount;
     private int finalLeakUnexplained;
+    private int finalLeakFields;
     private final Map<String, Integer> warns = new LinkedHashMap<>();
     private final Set<Freeable> live = new LinkedHashSet<>();
     private int seq;
@@ -144,6 +145,7 @@ public final class Audit {
     /** A leak that is final when it happens (special fields, charges of a freed owner). */
     synchronized void leak(Leak l) {
         finalLeakCount++;
+        finalLeakFields += l.fields();
         if (!l.allowed()) {
             finalLeakUnexplained++;
         }
@@ -190,6 +192,7 @@ public final class Audit {
             r.leaks.addAll(finalLeaks);
             r.leakCount = finalLeakCount;
             r.unexplainedLeaks = finalLeakUnexplained;
+            r.leakedFields = finalLeakFields;
             r.selemsAllocated = selemsAllocated;
             r.selemsFreed = selemsFreed;
             r.storagesAllocated = storagesAllocated;
@@ -201,6 +204,7 @@ public final class Audit {
             Leak l = leakOf(o);
             if (l != null) {
                 r.leakCount++;
+                r.leakedFields += l.fields();
                 if (!l.allowed()) {
                     r.unexplainedLeaks++;
                 }
@@ -234,7 +238,8 @@ public final class Audit {
             String why = (mapGone ? "map " + x.auditMap + " freed" : ownerGone ? "owner " + x.auditOwner + " freed"
                     : "unlinked") + "; on bucket list: " + (x.mapNode.listForAudit() != null) + ", on storage list: "
                     + (x.snode.listForAudit() != null);
-            return new Leak(Leak.Kind.SELEM, x.name(), x.failureSeen || x.auditOwner.failureSeen, why);
+            return new Leak(Leak.Kind.SELEM, x.name(), x.failureSeen || x.auditOwner.failureSeen, why,
+                    x.fieldsFreedForAudit() == 0 ? x.nrSpecialFields : 0);
         }
         if (o instanceof LocalStorage) {
             LocalStorage ls = (LocalStorage) o;
@@ -244,7 +249,7 @@ public final class Audit {
                 return null;
             }
             String why = ow.isFreed() ? "owner " + ow + " freed" : published ? "published but empty" : "not published";
-            return new Leak(Leak.Kind.LOCAL_STORAGE, ls.name(), ls.failureSeen || ow.failureSeen, why);
+            return new Leak(Leak.Kind.LOCAL_STORAGE, ls.name(), ls.failureSeen || ow.failureSeen, why, 0);
         }
         return null;
     }
@@ -260,6 +265,7 @@ public final class Audit {
         final List<Leak> leaks = new ArrayList<>();
         int leakCount;
         int unexplainedLeaks;
+        int leakedFields;
         int pendingFrees;
         int selemsAllocated;
         int selemsFreed;
@@ -363,6 +369,20 @@ public final class Audit {
         /** Special fields released by {@code bpf_obj_free_fields}. */
         public int fieldsReleased() {
             return fieldsReleased;
+        }
+
+        /** Special fields that leaks keep from being released (with leaked selems, or freed without release). */
+        public int fieldsLeaked() {
+            return leakedFields;
+        }
+
+        /**
+         * Special fields neither released nor held by a leak: 0 when every
+         * field is released exactly once or accounted for by a leak (a
+         * negative value means released more often than acquired).
+         */
+        public int fieldsUnaccounted() {
+            return fieldsAcquired - fieldsReleased - leakedFields;
         }
 
         /** Failed lock attempts (injected and real). */

@@ -2,9 +2,7 @@ package rqspin.storage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import rqspin.lock.Errno;
@@ -79,7 +77,7 @@ public final class FailureInjector {
     }
 
     private static final class Rule {
-        final Set<LockSite> sites; // null: every site
+        final boolean[] sites; // by ordinal; null: every site
         final int nth; // 0: every matching attempt
         final Errno errno; // null: chosen by the hash
         final double p; // NaN: not random
@@ -87,7 +85,7 @@ public final class FailureInjector {
         final Predicate<Attempt> when; // null: none
         final AtomicInteger matched = new AtomicInteger();
 
-        Rule(Set<LockSite> sites, int nth, Errno errno, double p, long seed, Predicate<Attempt> when) {
+        Rule(boolean[] sites, int nth, Errno errno, double p, long seed, Predicate<Attempt> when) {
             this.sites = sites;
             this.nth = nth;
             this.errno = errno;
@@ -97,7 +95,7 @@ public final class FailureInjector {
         }
 
         Errno decide(Attempt a) {
-            if (sites != null && !sites.contains(a.site)) {
+            if (sites != null && !sites[a.site.ordinal()]) {
                 return null;
             }
             if (when != null && !when.test(a)) {
@@ -132,7 +130,7 @@ public final class FailureInjector {
 
     /** Every attempt at {@code site} fails with {@code errno}. */
     public FailureInjector failAt(LockSite site, Errno errno) {
-        return add(new Rule(EnumSet.of(nonNull(site)), 0, nonNull(errno), Double.NaN, 0, null));
+        return add(new Rule(only(site), 0, nonNull(errno), Double.NaN, 0, null));
     }
 
     /**
@@ -141,7 +139,7 @@ public final class FailureInjector {
      * @throws BadInputException if {@code nth < 1}
      */
     public FailureInjector failAt(LockSite site, int nth, Errno errno) {
-        return add(new Rule(EnumSet.of(nonNull(site)), positive(nth), nonNull(errno), Double.NaN, 0, null));
+        return add(new Rule(only(site), positive(nth), nonNull(errno), Double.NaN, 0, null));
     }
 
     /**
@@ -164,11 +162,11 @@ public final class FailureInjector {
         if (!(p >= 0 && p <= 1)) {
             throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "probability must be in [0,1], got " + p);
         }
-        Set<LockSite> s = null;
+        boolean[] s = null;
         if (sites != null && sites.length > 0) {
-            s = EnumSet.noneOf(LockSite.class);
+            s = new boolean[LockSite.values().length];
             for (LockSite site : sites) {
-                s.add(nonNull(site));
+                s[nonNull(site).ordinal()] = true;
             }
         }
         return add(new Rule(s, 0, null, p, seed, null));
@@ -260,6 +258,13 @@ public final class FailureInjector {
             rules = rs;
         }
         return this;
+    }
+
+    /** A site set of one (no EnumSet: Java PathFinder runs this code too). */
+    private static boolean[] only(LockSite site) {
+        boolean[] s = new boolean[LockSite.values().length];
+        s[nonNull(site).ordinal()] = true;
+        return s;
     }
 
     private static <T> T nonNull(T t) {

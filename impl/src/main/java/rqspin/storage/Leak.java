@@ -24,12 +24,19 @@ public final class Leak {
     private final String object;
     private final boolean allowed;
     private final String detail;
+    private final int fields;
 
-    Leak(Kind kind, String object, boolean allowed, String detail) {
+    Leak(Kind kind, String object, boolean allowed, String detail, int fields) {
         this.kind = kind;
         this.object = object;
         this.allowed = allowed;
         this.detail = detail;
+        this.fields = fields;
+    }
+
+    /** Special fields that this leak keeps from being released (0 for storages and charges). */
+    public int fields() {
+        return fields;
     }
 
     /** What leaked. */

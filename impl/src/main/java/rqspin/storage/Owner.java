@@ -138,7 +138,7 @@ public final class Owner extends Freeable {
         int left = omem.get();
         if (left > 0) {
             k.audit.leak(new Leak(Leak.Kind.CHARGE, name(), failureSeen,
-                    left + " bytes still charged when the owner was freed"));
+                    left + " bytes still charged when the owner was freed", 0));
         }
         freeNow("__sk_destruct after bpf_sk_storage_free on cpu" + cpu.id());
         return total;

@@ -205,7 +205,7 @@ public final class Selem extends Freeable {
         kernel.audit.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
         if (nrSpecialFields > 0 && fieldsFreed.get() == 0) {
             kernel.audit.leak(new Leak(Leak.Kind.SPECIAL_FIELDS, name(), failureSeen || auditOwner.failureSeen,
-                    nrSpecialFields + " special field(s) of map " + auditMap + " never released"));
+                    nrSpecialFields + " special field(s) of map " + auditMap + " never released", nrSpecialFields));
         }
         reclaim();
     }

@@ -14,33 +14,46 @@ import rqspin.lock.Errno;
 import rqspin.lock.Machine;
 
 /**
- * A finding about the merged {@code bpf_selem_unlink_nofail}, kept as an
- * expected verdict (the Java follows the code of torvalds/linux 0542972950ef).
+ * Findings about the merged {@code bpf_selem_unlink_nofail} and
+ * {@code bpf_local_storage_map_free} (the Java follows the code of
+ * torvalds/linux 0542972950ef line by line), each kept as an expected
+ * verdict. All need map_free's b->lock to fail on a selem x1, which leaves x1
+ * on the bucket with smap cleared (the leak the kernel accepts with
+ * {@code WARN_ON_ONCE(err && in_map_free)}), and all end in a use after free,
+ * which P7 never allows.
  *
- * <p>map_free visits x1, the only selem of o1, and both of its lock attempts
- * fail: b->lock (smap is cleared, WARN) and local_storage->lock
- * (local_storage is kept, as map_free keeps it on failure). The walk then
- * restarts after {@code cond_resched_rcu} and visits x1 again. Now smap is
- * NULL, so the storage part runs without
- * {@code bpf_selem_unlink_storage_nolock_misc} (the condition is
- * {@code smap && in_map_free}): x1 is unlinked as the last selem and the
- * storage is freed, but nothing uncharges it and nothing clears
- * {@code owner->storage} or {@code local_storage->owner}. The owner is alive:
- * its next access to its storage (a lookup in any other map, an update, or
- * finally {@code bpf_sk_storage_free}) uses the freed storage. P7 allows a
- * leak after a lock failure, never a use after free.
- *
- * <p>The same two failures let destroy free the selem while it is still on
- * map_free's bucket: destroy finds smap NULL (so it does not touch the
- * bucket), unlinks {@code snode}, sets its bit and wins the cmpxchg to
- * {@code SELEM_TOFREE}, as map_free already set its bit. If that happens
- * while map_free is in {@code cond_resched_rcu}, the grace period ends there
- * too, and map_free's restarted walk reads the freed selem from the bucket.
- *
- * <p>With a single failure (either lock) the revisit is harmless, which the
- * third test shows.
+ * <ul>
+ * <li>F1 ({@link #twoFailuresAndARestartFreeAStorageTheOwnerStillPublishes}):
+ *     map_free also fails local_storage->lock, so it keeps local_storage;
+ *     after {@code cond_resched_rcu} it restarts and visits x1 again. Now
+ *     smap is NULL, so the storage part runs without
+ *     {@code bpf_selem_unlink_storage_nolock_misc} (its condition is
+ *     {@code smap && in_map_free}): x1 is unlinked as the last selem and the
+ *     storage freed, but not uncharged, and {@code owner->storage} and
+ *     {@code local_storage->owner} still point at it. The owner is alive: its
+ *     next access to its storage uses freed memory.</li>
+ * <li>F2 ({@link #twoFailuresLetDestroyFreeTheSelemUnderTheRestartedWalk}):
+ *     the same two failures; destroy then finds smap NULL (so it leaves the
+ *     bucket alone), unlinks snode, sets its bit and wins the cmpxchg to
+ *     {@code SELEM_TOFREE}: x1 is freed while still on map_free's bucket. If
+ *     that happens during map_free's {@code cond_resched_rcu}, the grace
+ *     period ends there too and the restarted walk reads freed x1.</li>
+ * <li>F3 ({@link #oneFailureAndDestroyBetweenTheTwoHalvesFreeTheSelemOnTheBucket}):
+ *     one failure is enough if destroy reads x1's local_storage before
+ *     map_free clears it and its smap after map_free cleared it: map_free
+ *     unlinks x1 from the storage and sets its bit, destroy finds x1
+ *     unlinked, sets its bit, wins the cmpxchg and frees x1 while it is on
+ *     the bucket (P2). A restart of map_free's walk then reads freed x1.
+ *     This is the three-way race of the kernel's comment (map_free(x1),
+ *     destroy(x1), destroy(x2) holding b->lock) with one more step: the
+ *     comment expects a leak of x1's special fields; x1 itself can be
+ *     freed under the walk.</li>
+ * </ul>
+ * Without a restart, or without a racing destroy, a single failure stays a
+ * leak ({@link #oneFailureAndARestartWithoutADestroyAreHarmless},
+ * {@link #withoutTheRestartTheTwoFailuresOnlyLeak}).
  */
-class FinalRevisitFindingTest {
+class FinalFindingsTest {
 
     private static World world() {
         return new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).needResched(NeedResched.firstTimes(1)));
@@ -90,8 +103,49 @@ class FinalRevisitFindingTest {
         }
     }
 
+    /**
+     * One failure is enough when destroy races: map_free fails b->lock on x1
+     * and clears smap; destroy(o1) reads x1's local_storage (still set) and
+     * smap (already NULL); map_free unlinks x1 from the storage and sets its
+     * bit; destroy finds x1 unlinked, sets its bit and wins the cmpxchg:
+     * x1 is freed while it is still on map_free's bucket (P2). If map_free
+     * restarts after the grace period, it reads the freed x1.
+     */
     @Test
-    void oneFailureAndARestartAreHarmless() throws Exception {
+    void oneFailureAndDestroyBetweenTheTwoHalvesFreeTheSelemOnTheBucket() throws Exception {
+        try (World w = world()) {
+            LocalStorageMap m1 = w.kernel.newMap("m1", 8, 1, 1, false);
+            Owner o1 = w.kernel.newOwner("o1");
+            m1.update(w.cpu0, o1, val(1), BPF_ANY);
+            Selem x1 = o1.storageForAudit().selemsForAudit().get(0);
+            w.kernel.failures().failAt(LockSite.MAP_FREE_BUCKET, 1, Errno.ETIMEDOUT);
+            Gate.Hold walk = w.gate.holdAt(1, Step.MAP_FREE_RCU_READ_LOCK, 1);
+            Gate.Hold mfStorage = w.gate.holdAt(1, Step.NOFAIL_LOCK_STORAGE, 1);
+            Gate.Hold dsStorage = w.gate.holdAt(2, Step.NOFAIL_LOCK_STORAGE, 1);
+            Gate.Hold resched = w.gate.holdAt(1, Step.MAP_FREE_COND_RESCHED_RCU, 1);
+            World.Run mf = w.start(1, c -> m1.mapFree(c));
+            walk.awaitReached(); // past map_free's first synchronize_rcu
+            walk.open();
+            mfStorage.awaitReached(); // map_free failed b->lock and cleared smap
+            World.Run ds = w.start(2, c -> o1.destroy(c));
+            dsStorage.awaitReached(); // destroy read local_storage = ls1, smap = NULL
+            mfStorage.open();
+            resched.awaitReached(); // map_free unlinked x1 from ls1, set SELEM_MAP_UNLINKED, freed ls1
+            dsStorage.open();
+            assertNull(ds.join(), w.gate.trace());
+            assertTrue(x1.isFreed(), "destroy freed x1 and the grace period ended:\n" + w.gate.trace());
+            assertEquals(1, w.kernel.failures().failureCount(), "a single lock failure");
+            assertTrue(w.kernel.audit().violations().stream().anyMatch(v -> v.property()
+                    == Violation.Property.P2_FREE_ONLY_UNLINKED && v.what().contains("frees x1 while it is still on m1")),
+                    w.kernel.audit().violations().toString());
+            resched.open();
+            UseAfterFreeError e = assertInstanceOf(UseAfterFreeError.class, mf.join(), w.gate.trace());
+            assertTrue(e.getMessage().contains("selem x1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void oneFailureAndARestartWithoutADestroyAreHarmless() throws Exception {
         for (LockSite site : new LockSite[] {LockSite.MAP_FREE_BUCKET, LockSite.MAP_FREE_STORAGE}) {
             try (World w = world()) {
                 LocalStorageMap m1 = w.kernel.newMap("m1", 8, 1, 1, false);
