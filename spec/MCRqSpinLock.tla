@@ -1,17 +1,116 @@
 ------------------------------ MODULE MCRqSpinLock ------------------------------
+(***************************************************************************)
+(* Model-only definitions for the TLC models of RqSpinLock (MCRqSpinLock_*  *)
+(* .cfg): the CPUs and locks as model values, the scripts each context     *)
+(* runs, the symmetry set, and the seeded mutants that the negative models *)
+(* substitute for one operator of the spec with `CONSTANT Op <- MutantOp`.  *)
+(***************************************************************************)
 EXTENDS RqSpinLock
-CONSTANTS c1, c2, c3, A, B
 
-NoOps == <<>>
-\* task: A then B nested; nmi: B then A nested
-TaskAB == <<LockOp(A), LockOp(B), UnlockOp(B), UnlockOp(A)>>
-NmiBA  == <<LockOp(B), LockOp(A), UnlockOp(A), UnlockOp(B)>>
-NmiB   == <<LockOp(B), UnlockOp(B)>>
-OnlyA  == <<LockOp(A), UnlockOp(A)>>
+CONSTANTS c1, c2, c3,   \* CPUs (model values)
+          A, B          \* locks (model values)
 
-ScriptsTest == [c \in CPUs |-> [task |-> TaskAB, irq |-> NoOps, nmi |-> NmiBA]]
-NmiA   == <<LockOp(A), UnlockOp(A)>>
-ScriptsFullA == [c \in CPUs |-> [task |-> TaskAB, irq |-> NoOps, nmi |-> NmiA]]
-ScriptsFullB == [c \in CPUs |-> [task |-> TaskAB, irq |-> NoOps, nmi |-> NmiB]]
+(***************************************************************************)
+(* Scripts. A script is what one context (task, IRQ or NMI) runs, like a   *)
+(* BPF program: lock/unlock operations, unlocking in LIFO order; it stops  *)
+(* at the first failed lock attempt after releasing what it holds.         *)
+(***************************************************************************)
+None  == <<>>
+OnlyA == <<LockOp(A), UnlockOp(A)>>
+OnlyB == <<LockOp(B), UnlockOp(B)>>
+AThenB == <<LockOp(A), LockOp(B), UnlockOp(B), UnlockOp(A)>>
+BThenA == <<LockOp(B), LockOp(A), UnlockOp(A), UnlockOp(B)>>
+ATwice == <<LockOp(A), UnlockOp(A), LockOp(A), UnlockOp(A)>>
+
+Same(task, nmi) == [c \in CPUs |-> [task |-> task, irq |-> None, nmi |-> nmi]]
+TasksOnly(f) == [c \in CPUs |-> [task |-> f[c], irq |-> None, nmi |-> None]]
+
+(* Every CPU: the task takes A then B; an NMI takes A (AA with its own task,  *)
+(* contention with the others). CPU-symmetric.                               *)
+S_TaskAB_NmiA == Same(AThenB, OnlyA)
+(* Every CPU: the task takes A then B, an NMI takes B then A: AA, and ABBA    *)
+(* between an NMI and the task of another CPU. CPU-symmetric.                *)
+S_TaskAB_NmiBA == Same(AThenB, BThenA)
+(* One CPU with three nested contexts: the task takes A then B, an IRQ takes B, *)
+(* an NMI takes A.                                                             *)
+S_TaskAB_IrqB_NmiA == [c \in CPUs |-> [task |-> AThenB, irq |-> OnlyB, nmi |-> OnlyA]]
+(* Every CPU: task and NMI both take A once (the AA scripts). *)
+S_TaskA_NmiA == Same(OnlyA, OnlyA)
+(* AA in an NMI: c1's task and NMI take A; the other CPUs' tasks take A. *)
+S_NmiAA == [c \in CPUs |-> [task |-> OnlyA, irq |-> None, nmi |-> IF c = c1 THEN OnlyA ELSE None]]
+(* Tasks only, the ABBA scripts: c1 takes A then B, c2 takes B then A. *)
+S_ABBA == TasksOnly((c1 :> AThenB) @@ (c2 :> BThenA) @@ (c3 :> OnlyB))
+(* Tasks only, both take A then B (same order: no deadlock). *)
+S_AB_AB == TasksOnly([c \in CPUs |-> AThenB])
+(* Tasks only, one lock, four attempts on three CPUs: owner, pending waiter,   *)
+(* queue head and a waiter behind it (c1 comes back for A).                  *)
+S_Queue3 == TasksOnly((c1 :> ATwice) @@ (c2 :> OnlyA) @@ (c3 :> OnlyA))
+(* Tasks only, one lock, every CPU once. *)
+S_TasksA == TasksOnly([c \in CPUs |-> OnlyA])
+(* v6.19 NMI fallback: c1's task queues for A behind c3's task (pending) and  *)
+(* c2 (owner); c1's NMI then wants B, left in (0,1,0) by c3's NMI.          *)
+S_NmiFallback == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
+                       @@ (c2 :> [task |-> AThenB, irq |-> None, nmi |-> None])
+                       @@ (c3 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
+                 IN [c \in CPUs |-> f[c]]
+
 Sym == Permutations(CPUs)
+
+(***************************************************************************)
+(* Seeded mutants: each breaks one step of the algorithm, so that one      *)
+(* property fails; kept as negative models with their expected verdicts.   *)
+(***************************************************************************)
+(* The fast path adds _Q_LOCKED_VAL instead of a cmpxchg from 0 (a wrong     *)
+(* atomic): a second CPU makes the locked byte 2. Breaks TypeOK.             *)
+Mut_fastpath_cmpxchg(c, x) ==
+    LET r == ctx[c][x]  l == r.lk IN
+    /\ At(c, x, "fast_cas")
+    /\ lock' = [lock EXCEPT ![l].locked = @ + 1]
+    /\ Set(c, x, IF Version = "v6.15" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
+                 ELSE Done0(c, x, Acquire(r)))
+    /\ UNCHANGED <<node, count, rqh>>
+
+(* The pending waiter does not wait for the owner. Breaks MutualExclusion. *)
+Mut_OwnerGone(w) == TRUE
+
+(* res_spin_unlock forgets the release store. Breaks LockWordMatchesOwner   *)
+(* and LocksReleased.                                                        *)
+Mut_ReleaseStore(w) == w
+
+(* Failure exits do not call release_held_lock_entry. Breaks FailedAttemptClean. *)
+Mut_DropEntry(t) == t
+
+(* res_spin_unlock does not pop its table entry. Breaks HeldTableMatches. *)
+Mut_PopEntry(t) == t
+
+(* try_cmpxchg_tail resets the tail even when a successor has queued.       *)
+(* Breaks QueueWellFormed.                                                  *)
+Mut_CasTailOk(w, me) == TRUE
+
+(* queued_fetch_set_pending_acquire ignores a pending bit already set.      *)
+(* Breaks AtMostOnePending.                                                 *)
+Mut_SawContention(w) == w.tail # NoNode
+
+(* The failing pending waiter does not clear the pending bit.               *)
+(* Breaks QuiescentLockWordClean.                                           *)
+Mut_ClearPendingOnFail(w) == w
+
+(* check_deadlock_ABBA does not check that the remote's top entry is one of *)
+(* our held locks. Breaks DeadlockIsReal.                                  *)
+Mut_ABBAVerdict(c, d) == "ABBA"
+
+(* check_deadlock_AA also looks at our own top entry (the lock being        *)
+(* attempted). Breaks DetectionIsReal.                                      *)
+Mut_AAFound(c, l) == l \in {rqh[c][i] : i \in 1 .. VisibleCnt(c)}
+
+(* check_deadlock_AA never finds anything. Breaks AAIsDetected. *)
+Mut_AANever(c, l) == FALSE
+
+(* The aborting waiter leaves without writing RES_TIMEOUT_VAL into its       *)
+(* successor: no abort cascade. Breaks AttemptsReturn.                      *)
+Mut_abort_no_cascade(c, x) ==
+    LET r == ctx[c][x] IN
+    /\ At(c, x, "abort_signal")
+    /\ Set(c, x, [r EXCEPT !.pc = "err_release_node"])
+    /\ UNCHANGED <<lock, node, count, rqh>>
 =============================================================================

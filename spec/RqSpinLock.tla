@@ -1,6 +1,199 @@
 ------------------------------- MODULE RqSpinLock -------------------------------
 (***************************************************************************)
-(* DRAFT: documentation header is written below once the model is stable.  *)
+(* rqspinlock, the resilient queued spin lock of Linux 6.15+, as a design   *)
+(* document that TLC checks. Sources: kernel/bpf/rqspinlock.c and          *)
+(* include/asm-generic/rqspinlock.h (see ../shared/design/rqspinlock.md).  *)
+(*                                                                         *)
+(* rqspinlock is qspinlock (a lock word with a locked byte, a pending bit   *)
+(* and the tail of an MCS queue of per-CPU nodes) whose lock attempt can    *)
+(* fail: res_spin_lock returns 0, -EDEADLK (an AA or ABBA deadlock was seen *)
+(* in the per-CPU held-lock tables) or -ETIMEDOUT (the last line of          *)
+(* defence). BPF programs run in any context, so a lock attempt may         *)
+(* interrupt, on the same CPU, the holder or a waiter of the same lock.     *)
+(*                                                                         *)
+(* THE VERSION IS A CONSTANT of this one spec:                             *)
+(*   "v6.15"  as merged (6ffb9017e932, March 2025);                         *)
+(*   "v6.19"  after the Oct-Nov 2025 reworks (beb7021a6003 entry before     *)
+(*            the fast path and release before pop; 5860f5ce479f AA at the  *)
+(*            start of each wait; 81d5a6a43859 + 30dc2f7025fe the NMI       *)
+(*            FALLBACK; 087849cca31d AA before queueing; 7bd6e5ce5be6 the   *)
+(*            head hands the queue over on -EDEADLK).                       *)
+(* Resilient = FALSE is plain qspinlock (no checks, no timeouts): the       *)
+(* negative baseline. TasFallback selects the test-and-set lock: "native"   *)
+(* (no queued spinlocks: res_spin_lock is the TAS loop) or "virt" (x86      *)
+(* guest with virt_spin_lock_key: the slow path goes to the TAS loop).      *)
+(*                                                                         *)
+(* THE LOCK WORD (32 bits, NR_CPUS < 16K), written (tail, pending, locked): *)
+(*                                                                         *)
+(*   31                     18 17   16 15           9   8   7            0 *)
+(*  +-------------------------+-------+--------------+---+--------------+  *)
+(*  |      tail CPU + 1       |  idx  |    unused    | P |    locked    |  *)
+(*  +-------------------------+-------+--------------+---+--------------+  *)
+(*   \____ tail: the last queued MCS node ________/  pending  owner byte   *)
+(*                                                                         *)
+(* Here lock[l] = [locked |-> 0..1, pending |-> 0..1, tail |-> <<cpu, idx>>*)
+(* or <<>> for "no tail"]. Per CPU: node[c][0..NrNodes-1] (rqnodes[], with *)
+(* locked 0 = wait, 1 = you are the head, 2 = RES_TIMEOUT_VAL "abort", and  *)
+(* next), count[c] (rqnodes[0].count: how many contexts of c are in the     *)
+(* queue path) and rqh[c] (rqspinlock_held_locks: cnt = Len(rqh[c]), the    *)
+(* first NrHeld entries are the recorded slots).                            *)
+(*                                                                         *)
+(* THE PATHS (one res_spin_lock attempt; [v] = only in that version):      *)
+(*                                                                         *)
+(*  res_spin_lock(l)                                                       *)
+(*   [v6.19] grab_held_lock_entry(l)                                       *)
+(*   cmpxchg (0,0,0) -> (0,0,1) ............................ 0             *)
+(*   [v6.15] grab_held_lock_entry(l) after the cmpxchg succeeded           *)
+(*   resilient_queued_spin_lock_slowpath(l, val):                          *)
+(*    [virt] resilient_tas_spin_lock: loop {cmpxchg 0 -> 1; check_timeout}  *)
+(*    val = (0,1,0): re-read a bounded number of times                     *)
+(*    no pending, no tail: fetch_or pending; if we set it from 0 and there  *)
+(*    is no tail, we are THE PENDING WAITER ([v6.15] grab entry):           *)
+(*       wait locked = 0, with check_timeout (T);                           *)
+(*       clear_pending_set_locked ....................................... 0 *)
+(*       failure: clear_pending, release_held_lock_entry ..... error        *)
+(*    otherwise QUEUE ([v6.19] check_deadlock_AA first; [v6.15] grab entry):*)
+(*       idx = count++; FALLBACK(idx) if no node may be used:               *)
+(*         [v6.15] idx >= 4: trylock loop with check_timeout                *)
+(*         [v6.19] idx >= 4 or (NMI and idx > 0): one trylock, else -EDEADLK*)
+(*       init node; trylock; xchg_tail; if there was a tail: link prev.next *)
+(*       and wait node.locked # 0 (NO clock); 2 = abort: [v6.15] -EDEADLK,  *)
+(*       [v6.19] -ETIMEDOUT                                                 *)
+(*       HEAD: wait locked = 0 and pending = 0, with check_timeout (2T);    *)
+(*         -EDEADLK: [v6.15] abort the queue; [v6.19] wait for next, make  *)
+(*                   it the head (next.locked = 1), fail                    *)
+(*         -ETIMEDOUT: abort the queue                                      *)
+(*       claim: cmpxchg (me,0,0) -> (0,0,1) if we are the tail, else        *)
+(*         set_locked, wait for next, next.locked = 1 ...................... 0*)
+(*       ABORT: try_cmpxchg_tail(me -> 0) if we are the tail (the last      *)
+(*         leaver resets the tail), else wait for next and write 2 into    *)
+(*         next.locked (the cascade: the successor aborts in turn)          *)
+(*       count--; on failure release_held_lock_entry ................ error *)
+(*  res_spin_unlock(l): [v6.15] pop the entry, then release locked = 0;    *)
+(*                      [v6.19] release locked = 0, then pop the entry.     *)
+(*                                                                         *)
+(* DEADLOCK CHECKS (over the tables as they are at that step):              *)
+(*   AA(l): l is in our table below our own top entry.                      *)
+(*   ABBA(l): a remote CPU d with 2 <= cnt <= NrHeld has l below its top;    *)
+(*     the first such d decides: deadlock iff d's top entry is below our    *)
+(*     own top. Where they run: [v6.15] AA and ABBA only from the second    *)
+(*     check_timeout call of a wait (>= 1 ms after the first); [v6.19] AA   *)
+(*     before queueing and on the first check_timeout call of every wait,   *)
+(*     ABBA on the later calls.                                             *)
+(*                                                                         *)
+(* CONTEXTS AND SCRIPTS. Each CPU runs a stack of contexts: the task, an IRQ*)
+(* and an NMI. An IRQ may arrive at any step of the task, an NMI at any     *)
+(* step of the task or the IRQ; an interrupt runs to completion before the  *)
+(* interrupted context continues. Each context runs Scripts[c][x]: lock and *)
+(* unlock operations over Locks, unlocking in LIFO order (the verifier      *)
+(* enforces it for BPF programs); after the first failed attempt it         *)
+(* releases what it holds (LIFO) and stops. Ghost: ctx.owns is what the     *)
+(* context really owns (from the atomic step that acquires the lock word to *)
+(* the release store); ctx.why is the cause of a failure.                  *)
+(*                                                                         *)
+(* TIME AND THE TIMEOUT RULE. Time is not modeled. Only four waits measure  *)
+(* time: the pending waiter (T), the queue head (2T), the 6.15 FALLBACK    *)
+(* trylock loop (T) and the TAS loop (1 s). While such a wait's condition is*)
+(* false, RES_CHECK_TIMEOUT calls check_timeout, modeled by three steps:    *)
+(*   check_timeout_arm      the first call of the wait: arms the deadline;  *)
+(*                          [v6.19] runs check_deadlock_AA. In 6.15 it has  *)
+(*                          no observable effect and is merged into the     *)
+(*                          step that starts the wait (ts = "armed").       *)
+(*   check_deadlock         a later call, >= 1 ms after the last one:       *)
+(*                          [v6.15] AA then ABBA, [v6.19] ABBA.             *)
+(*   check_timeout_expired  the deadline passed: -ETIMEDOUT.                *)
+(* RULE: a deadline may pass at any moment after at least one               *)
+(* check_deadlock of the same wait came out clean (ts = "checked"), and     *)
+(* never before. Reasons: (1) 1 ms is far below T = 250 ms, so the kernel   *)
+(* scans many times before any deadline; (2) the owner, the pending waiter  *)
+(* or the waiters ahead may be slow for any reason the model does not see   *)
+(* (a long critical section, a preempted vCPU, interrupts), so a timeout is *)
+(* possible whenever a waiter waits, even when everybody else progresses.   *)
+(* Timeouts are a nondeterministic choice, never forced. Waits WITHOUT a    *)
+(* clock: a non-head waiter on its node, a head waiting for its successor  *)
+(* to link (after set_locked, in the abort, and the v6.19 deadlock         *)
+(* handover): these may wait forever. Consequence for liveness: under weak *)
+(* fairness of each CPU's running context every timed wait ends (by its     *)
+(* exit, a deadlock verdict or the timeout), so AttemptsReturn can only fail*)
+(* through an untimed wait, or through a context that never runs again     *)
+(* because an interrupt above it never returns.                            *)
+(*                                                                         *)
+(* ABSTRACTIONS, and what they buy:                                         *)
+(*  A1 Sequential consistency; each step is one atomic access of the kernel *)
+(*     (load, store, cmpxchg, xchg, fetch_or) plus local computation.       *)
+(*  A2 Steps that touch only per-CPU data that no other CPU reads are       *)
+(*     merged into the step before: idx = count++ with the node init (and  *)
+(*     the 6.15 queue grab); the 6.15 arming call of check_timeout; the    *)
+(*     slot store and the cnt update of grab/release_held_lock_entry (a     *)
+(*     remote scan of the half-done update could only see a NULL top and    *)
+(*     skip the CPU). REDUCTION: several steps per attempt.                 *)
+(*  A3 check_deadlock_ABBA reads every table in one step, and the order of  *)
+(*     for_each_possible_cpu is abstracted to "any CPU found first decides" *)
+(*     (an over-approximation of the fixed order), which keeps the model   *)
+(*     CPU-symmetric. REDUCTION: symmetry over CPUs (x6 on three CPUs).     *)
+(*  A4 The bounded re-read of (0,1,0) is one re-read (PENDING_LOOPS = 1, as *)
+(*     in generic code; x86 uses 512, whose intermediate reads are not      *)
+(*     observable).                                                        *)
+(*  A5 count++ is atomic with respect to interrupts of the same CPU.       *)
+(*  A6 A context that is done or has not started keeps no locals (ret and   *)
+(*     why of its last attempt stay, for reading traces); each interrupt    *)
+(*     context runs its script at most once; scripts are short.            *)
+(*     REDUCTION: canonical context records, short scripts.                *)
+(*  A7 The table keeps every pushed lock; only the first NrHeld are visible *)
+(*     to the checks and an ABBA scan skips a CPU whose cnt exceeds NrHeld, *)
+(*     the kernel's overflow behaviour (models use NrHeld = 31, except     *)
+(*     rq_v619_overflow with NrHeld = 1).                                   *)
+(*  A8 NrNodes (_Q_MAX_NODES = 4) is a constant; three contexts never reach *)
+(*     idx >= 4, so rq_v615_no_node uses NrNodes = 1 to exercise FALLBACK.  *)
+(*  A9 The lock word is three fields (the NR_CPUS < 16K layout, whose       *)
+(*     pending and tail updates are byte and halfword stores).              *)
+(*                                                                         *)
+(* ACTIONS (named after the kernel function or step they model):           *)
+(*  action                           kernel                   pc            *)
+(*  interrupt                        IRQ/NMI entry            idle -> ...   *)
+(*  grab_held_lock_entry             grab_held_lock_entry: in res_spin_lock *)
+(*                                   [v6.19] grab_entry, after the fast     *)
+(*                                   path [v6.15] fast_grab, pending waiter *)
+(*                                   [v6.15] pending_grab, resilient_tas_   *)
+(*                                   spin_lock tas_grab                     *)
+(*  fastpath_cmpxchg                 res_spin_lock: atomic_try_cmpxchg_    *)
+(*                                   acquire 0 -> _Q_LOCKED_VAL   fast_cas  *)
+(*  pending_reread                   slowpath: bounded read of (0,1,0)     *)
+(*  queued_fetch_set_pending_acquire slowpath: set pending   set_pending    *)
+(*  clear_pending                    undo (undo_pending) / failure of the  *)
+(*                                   pending waiter (pending_fail)          *)
+(*  pending_wait_owner               smp_cond_load_acquire(locked == 0)     *)
+(*  clear_pending_set_locked         the pending waiter takes the lock     *)
+(*  check_deadlock_AA_queue          [v6.19] check_deadlock_AA at queue:    *)
+(*  grab_mcs_node                    queue: [v6.15 grab entry] idx=count++, *)
+(*                                   FALLBACK(idx)?, grab_mcs_node, init    *)
+(*  queued_spin_trylock              trylock on the cold node, FALLBACK     *)
+(*  xchg_tail                        xchg_tail                              *)
+(*  link_prev                        WRITE_ONCE(prev->next, node)           *)
+(*  arch_mcs_spin_lock_contended     non-head wait on node->locked          *)
+(*  head_wait_owner_pending          head: atomic_cond_read_acquire exit    *)
+(*  claim_cmpxchg                    head: cmpxchg (me,0,0) -> (0,0,1)      *)
+(*  set_locked                       head: set_locked                       *)
+(*  arch_mcs_spin_unlock_contended   wait next, next->locked = 1 (handover;*)
+(*                                   [v6.19] also on -EDEADLK)              *)
+(*  try_cmpxchg_tail                 abort: the last leaver resets the tail *)
+(*  abort_signal_next                abort: wait next, next->locked = 2     *)
+(*  release_node                     __this_cpu_dec(rqnodes[0].count)       *)
+(*  release_held_lock_entry          failure exit (err_release_entry, TAS)  *)
+(*  tas_cmpxchg                      resilient_tas_spin_lock: cmpxchg 0 -> 1*)
+(*  check_timeout_arm, check_deadlock, check_timeout_expired               *)
+(*                                   check_timeout (see the timeout rule)   *)
+(*  res_spin_unlock_release          smp_store_release(&lock->locked, 0)    *)
+(*  res_spin_unlock_pop              res_spin_unlock: clear slot, cnt--     *)
+(*  Terminated                       every script has ended (no deadlock)   *)
+(*                                                                         *)
+(* PROPERTIES (defined at the end, each with what it protects): TypeOK,     *)
+(* MutualExclusion, LockWordMatchesOwner, HeldTableMatches, QueueWellFormed,*)
+(* AtMostOnePending, QuiescentLockWordClean (invariants); FailedAttemptClean,*)
+(* DeadlockIsReal, DetectionIsReal, AAIsReal, AAIsDetected (action          *)
+(* properties, checked on the step where an attempt fails);                 *)
+(* AttemptsReturn, LocksReleased (liveness). The models and the verdict of  *)
+(* each version are in spec/models.json and the README's findings table.    *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets, TLC
 
@@ -107,7 +300,7 @@ Set(c, x, r) == ctx' = [ctx EXCEPT ![c][x] = r]
 
 (* Returns from res_spin_lock / res_spin_unlock. *)
 Done0(c, x, r) == Begin(c, x, [r EXCEPT !.ip = @ + 1, !.ts = "none", !.idx = -1, !.prev = NoNode])
-DoneErr(c, x, r) == Begin(c, x, [r EXCEPT !.ts = "none", !.idx = -1, !.prev = NoNode])
+DoneErr(c, x, r) == Begin(c, x, [r EXCEPT !.ts = "none", !.idx = -1, !.prev = NoNode, !.why = "none"])
 DoneUnlock(c, x, r) == IF r.ret # OK THEN Begin(c, x, r) ELSE Begin(c, x, [r EXCEPT !.ip = @ + 1])
 Acquire(r) == [r EXCEPT !.owns = Append(@, r.lk)]
 
@@ -480,10 +673,23 @@ CtxStep(c, x) ==
 
 RunCPU(c) == \E x \in Ctxs : CtxStep(c, x)
 
-Next == \E c \in CPUs : \/ RunCPU(c)
-                        \/ \E x \in Ctxs : interrupt(c, x)
+(* Every context has run its script: the system stops (not a deadlock). *)
+AllDone == \A c \in CPUs, x \in Ctxs : ctx[c][x].pc \in {"idle", "done"}
+Terminated == AllDone /\ UNCHANGED vars
+
+Next == \/ \E c \in CPUs : \/ RunCPU(c)
+                           \/ \E x \in Ctxs : interrupt(c, x)
+        \/ Terminated
 
 Spec == Init /\ [][Next]_vars /\ \A c \in CPUs : WF_vars(RunCPU(c))
+
+(* The same behaviours with one fairness condition, cheaper for TLC. Every   *)
+(* step either starts an interrupt (finitely many) or advances a context     *)
+(* through its finite script (waits are disabled steps, ts only grows), so   *)
+(* every behaviour stutters forever after finitely many steps; under either  *)
+(* fairness form the state it stutters in is one where no running context   *)
+(* has an enabled step. The liveness models use FairSpec.                   *)
+FairSpec == Init /\ [][Next]_vars /\ WF_vars(\E c \in CPUs : RunCPU(c))
 
 (***************************************************************************)
 (* Properties                                                              *)
@@ -541,15 +747,15 @@ FailedAttemptClean ==
 (* Queue: the waiters of l past xchg_tail, their nodes, and the chain. *)
 Waiters(l) == {w \in CPUs \X Ctxs : ctx[w[1]][w[2]].pc \in QueuedPcs /\ ctx[w[1]][w[2]].lk = l}
 NodeOf(w) == <<w[1], ctx[w[1]][w[2]].idx>>
-QNodes(l) == {NodeOf(w) : w \in Waiters(l)}
-Preds(l, n) ==
-    {m \in QNodes(l) : node[m[1]][m[2]].next = n}
-    \cup {ctx[w[1]][w[2]].prev : w \in {v \in Waiters(l) : NodeOf(v) = n /\ ctx[v[1]][v[2]].pc = "link_prev"}}
-RECURSIVE Chain(_, _, _)
-Chain(l, n, k) ==   \* the nodes met walking back from n, at most k of them
-    IF k <= 1 \/ Preds(l, n) = {} THEN {n}
-    ELSE {n} \cup Chain(l, CHOOSE m \in Preds(l, n) : TRUE, k - 1)
-QHead(l) == {n \in QNodes(l) : Preds(l, n) = {}}
+(* The predecessors of node n among the queue nodes q of the waiters ws: a   *)
+(* node whose next is n, or the prev of n's owner if it has not linked yet.  *)
+Preds(q, ws, n) ==
+    {m \in q : node[m[1]][m[2]].next = n}
+    \cup {ctx[w[1]][w[2]].prev : w \in {v \in ws : NodeOf(v) = n /\ ctx[v[1]][v[2]].pc = "link_prev"}}
+RECURSIVE Chain(_, _, _, _)
+Chain(q, ws, n, k) ==   \* the nodes met walking back from n, at most k of them
+    IF k <= 1 \/ Preds(q, ws, n) = {} THEN {n}
+    ELSE {n} \cup Chain(q, ws, CHOOSE m \in Preds(q, ws, n) : TRUE, k - 1)
 
 (* The MCS queue of every lock is one chain from its head to the tail, made   *)
 (* of distinct nodes of live waiters, and only its head may have left the     *)
@@ -561,17 +767,19 @@ QueueWellFormed ==
          /\ count[c] = Cardinality(inUse)
          /\ \A x, y \in inUse : x # y => ctx[c][x].idx # ctx[c][y].idx
     /\ \A l \in Locks :
-         LET q == QNodes(l)  t == lock[l].tail IN
-         /\ Cardinality(q) = Cardinality(Waiters(l))
-         /\ (t = NoNode) <=> (q = {})
-         /\ t # NoNode =>
+         LET ws == Waiters(l)  t == lock[l].tail IN
+         IF ws = {} THEN t = NoNode
+         ELSE LET q == {NodeOf(w) : w \in ws}
+                  heads == {n \in q : Preds(q, ws, n) = {}} IN
+              /\ Cardinality(q) = Cardinality(ws)
               /\ t \in q
-              /\ \A n \in q : Preds(l, n) \subseteq q /\ Cardinality(Preds(l, n)) <= 1
-              /\ \A n \in q : node[n[1]][n[2]].next \in q \cup {NoNode}
-              /\ Cardinality(QHead(l)) = 1
-              /\ Chain(l, t, Cardinality(q)) = q
-              /\ \A w \in Waiters(l) :
-                   NodeOf(w) \notin QHead(l) =>
+              /\ \A n \in q : /\ Preds(q, ws, n) \subseteq q
+                              /\ Cardinality(Preds(q, ws, n)) <= 1
+                              /\ node[n[1]][n[2]].next \in q \cup {NoNode}
+              /\ Cardinality(heads) = 1
+              /\ Chain(q, ws, t, Cardinality(q)) = q
+              /\ \A w \in ws :
+                   NodeOf(w) \notin heads =>
                       /\ ctx[w[1]][w[2]].pc \in {"link_prev", "wait_mcs"}
                       /\ node[w[1]][ctx[w[1]][w[2]].idx].locked = 0
 
@@ -617,6 +825,24 @@ DetectionIsReal ==
     [][\A c \in CPUs, x \in Ctxs :
          (NewError(c, x, EDEADLK) /\ ctx'[c][x].why \in {"AA", "ABBA"}) => OnCycle(c)]_vars
 
+(* A context of CPU c owns l, or is inside an attempt on l underneath the     *)
+(* running context (an interrupt on c preempted it after its table entry was *)
+(* pushed; the kernel treats it as held: it cannot move until the interrupt  *)
+(* returns).                                                                 *)
+HeldOrPreempted(c, l) ==
+    \E y \in Ctxs : \/ l \in Range(ctx[c][y].owns)
+                   \/ /\ ctx[c][y].pc \in AttemptPcs
+                      /\ ctx[c][y].lk = l
+                      /\ ~Runs(c, y)
+
+(* The precise statement of the false AA verdicts a version allows: every    *)
+(* -EDEADLK of check_deadlock_AA is for a lock that the CPU itself holds, or *)
+(* is acquiring in a context preempted underneath. A violation is an AA      *)
+(* verdict built on a stale table entry.                                     *)
+AAIsReal ==
+    [][\A c \in CPUs, x \in Ctxs :
+         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why = "AA") => HeldOrPreempted(c, ctx[c][x].lk)]_vars
+
 (* An AA deadlock is never left to the timeout: no attempt returns          *)
 (* -ETIMEDOUT for a lock that a context of its own CPU owns.                 *)
 AAIsDetected ==
@@ -624,9 +850,11 @@ AAIsDetected ==
          NewError(c, x, ETIMEDOUT) => ~OwnCpuHolds(c, ctx[c][x].lk)]_vars
 
 (* Liveness, under weak fairness of each CPU's running context. *)
-AttemptsReturn ==
+AttemptsReturnEach ==
     \A c \in CPUs, x \in Ctxs : (ctx[c][x].pc \in AttemptPcs) ~> (ctx[c][x].pc \notin AttemptPcs)
-LocksReleased ==
+AttemptsReturn == <>[]NoAttemptInFlight
+LocksReleasedEach ==
     \A l \in Locks : (lock[l].locked = 1) ~> (lock[l].locked = 0)
+LocksReleased == <>[](\A l \in Locks : lock[l].locked = 0)
 
 =============================================================================
