@@ -28,6 +28,8 @@ TasksOnly(f) == [c \in CPUs |-> [task |-> f[c], irq |-> None, nmi |-> None]]
 (* Every CPU: the task takes A then B; an NMI takes A (AA with its own task,  *)
 (* contention with the others). CPU-symmetric.                               *)
 S_TaskAB_NmiA == Same(AThenB, OnlyA)
+(* Every CPU: the task takes A then B; an NMI takes B. CPU-symmetric. *)
+S_TaskAB_NmiB == Same(AThenB, OnlyB)
 (* Every CPU: the task takes A then B, an NMI takes B then A: AA, and ABBA    *)
 (* between an NMI and the task of another CPU. CPU-symmetric.                *)
 S_TaskAB_NmiBA == Same(AThenB, BThenA)
@@ -38,6 +40,12 @@ S_TaskAB_IrqB_NmiA == [c \in CPUs |-> [task |-> AThenB, irq |-> OnlyB, nmi |-> O
 S_TaskA_NmiA == Same(OnlyA, OnlyA)
 (* AA in an NMI: c1's task and NMI take A; the other CPUs' tasks take A. *)
 S_NmiAA == [c \in CPUs |-> [task |-> OnlyA, irq |-> None, nmi |-> IF c = c1 THEN OnlyA ELSE None]]
+(* ABBA through NMIs: c1's task takes A and its NMI B, c2's task takes B and  *)
+(* its NMI A.                                                                *)
+S_NmiCross == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
+                    @@ (c2 :> [task |-> OnlyB, irq |-> None, nmi |-> OnlyA])
+                    @@ (c3 :> [task |-> None, irq |-> None, nmi |-> None])
+              IN [c \in CPUs |-> f[c]]
 (* Tasks only, the ABBA scripts: c1 takes A then B, c2 takes B then A. *)
 S_ABBA == TasksOnly((c1 :> AThenB) @@ (c2 :> BThenA) @@ (c3 :> OnlyB))
 (* Tasks only, both take A then B (same order: no deadlock). *)
@@ -47,6 +55,12 @@ S_AB_AB == TasksOnly([c \in CPUs |-> AThenB])
 S_Queue3 == TasksOnly((c1 :> ATwice) @@ (c2 :> OnlyA) @@ (c3 :> OnlyA))
 (* Tasks only, one lock, every CPU once. *)
 S_TasksA == TasksOnly([c \in CPUs |-> OnlyA])
+(* Three CPUs, two locks, nesting, for the full liveness models: c1 and c2    *)
+(* run the ABBA scripts, c3's task takes A and its NMI takes B.              *)
+S_FullLive == LET f == (c1 :> [task |-> AThenB, irq |-> None, nmi |-> None])
+                    @@ (c2 :> [task |-> BThenA, irq |-> None, nmi |-> None])
+                    @@ (c3 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
+              IN [c \in CPUs |-> f[c]]
 (* v6.19 NMI fallback: c1's task queues for A behind c3's task (pending) and  *)
 (* c2 (owner); c1's NMI then wants B, left in (0,1,0) by c3's NMI.          *)
 S_NmiFallback == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
@@ -101,10 +115,10 @@ Mut_ABBAVerdict(c, d) == "ABBA"
 
 (* check_deadlock_AA also looks at our own top entry (the lock being        *)
 (* attempted). Breaks DetectionIsReal.                                      *)
-Mut_AAFound(c, l) == l \in {rqh[c][i] : i \in 1 .. VisibleCnt(c)}
+Mut_AAIn(t, l) == \E i \in 1 .. Min(NrHeld, Len(t)) : t[i] = l
 
 (* check_deadlock_AA never finds anything. Breaks AAIsDetected. *)
-Mut_AANever(c, l) == FALSE
+Mut_AANever(t, l) == FALSE
 
 (* The aborting waiter leaves without writing RES_TIMEOUT_VAL into its       *)
 (* successor: no abort cascade. Breaks AttemptsReturn.                      *)

@@ -96,9 +96,14 @@
 (* trylock loop (T) and the TAS loop (1 s). While such a wait's condition is*)
 (* false, RES_CHECK_TIMEOUT calls check_timeout, modeled by three steps:    *)
 (*   check_timeout_arm      the first call of the wait: arms the deadline;  *)
-(*                          [v6.19] runs check_deadlock_AA. In 6.15 it has  *)
-(*                          no observable effect and is merged into the     *)
-(*                          step that starts the wait (ts = "armed").       *)
+(*                          [v6.19] runs check_deadlock_AA. Arming alone is *)
+(*                          invisible to every other context, so it is      *)
+(*                          merged into the step that starts the wait       *)
+(*                          (ts = "armed"); it stays a step of its own only *)
+(*                          when its AA check will fail (ts = "unarmed"):   *)
+(*                          the own table cannot change while we run (exact *)
+(*                          as long as interrupts leave the table as they   *)
+(*                          found it, which HeldTableMatches checks).       *)
 (*   check_deadlock         a later call, >= 1 ms after the last one:       *)
 (*                          [v6.15] AA then ABBA, [v6.19] ABBA.             *)
 (*   check_timeout_expired  the deadline passed: -ETIMEDOUT.                *)
@@ -123,7 +128,7 @@
 (*     (load, store, cmpxchg, xchg, fetch_or) plus local computation.       *)
 (*  A2 Steps that touch only per-CPU data that no other CPU reads are       *)
 (*     merged into the step before: idx = count++ with the node init (and  *)
-(*     the 6.15 queue grab); the 6.15 arming call of check_timeout; the    *)
+(*     the 6.15 queue grab); the arming call of check_timeout; the         *)
 (*     slot store and the cnt update of grab/release_held_lock_entry (a     *)
 (*     remote scan of the half-done update could only see a NULL top and    *)
 (*     skip the CPU). REDUCTION: several steps per attempt.                 *)
@@ -320,7 +325,9 @@ CasTailOk(w, me) == w.tail = me                     \* try_cmpxchg_tail compares
 (* Visible slots: locks[0 .. min(NrHeld, cnt) - 1]. *)
 VisibleCnt(c) == Min(NrHeld, Len(rqh[c]))
 NonTop(c) == {rqh[c][i] : i \in 1 .. VisibleCnt(c) - 1}
-AAFound(c, l) == l \in NonTop(c)                     \* check_deadlock_AA
+(* check_deadlock_AA over table t: l is below the top of the visible slots. *)
+AAIn(t, l) == \E i \in 1 .. Min(NrHeld, Len(t)) - 1 : t[i] = l
+AAFound(c, l) == AAIn(rqh[c], l)
 
 (* check_deadlock_ABBA: the first remote CPU found holding l (in its non-top  *)
 (* entries) decides: deadlock iff its top entry is held by us. The scan order *)
@@ -337,11 +344,12 @@ ABBAOutcomes(c, l) ==
 CheckOutcomes(c, l) ==
     IF Version = "v6.15" /\ AAFound(c, l) THEN {"AA"} ELSE ABBAOutcomes(c, l)
 
-(* The state of the deadline at the start of a waiting period: v6.19 runs   *)
-(* check_deadlock_AA on the first check_timeout call, a step of its own;    *)
-(* in 6.15 that first call only arms the deadline, a local step that no     *)
-(* other CPU can observe, merged into the step that starts the wait.        *)
-WaitTs == IF Version = "v6.19" THEN "unarmed" ELSE "armed"
+(* The state of the deadline at the start of a wait whose table will be t.   *)
+(* The first check_timeout call arms the deadline, a step no other CPU can  *)
+(* observe, merged into the step that starts the wait; except in v6.19 when *)
+(* its check_deadlock_AA will fail (the table of the own CPU cannot change   *)
+(* while this context runs), which stays a step: check_timeout_arm.         *)
+WaitTs(t, l) == IF Version = "v6.19" /\ Resilient /\ AAIn(t, l) THEN "unarmed" ELSE "armed"
 (* FALLBACK(idx): no MCS node for this attempt. *)
 Fallback(x, i) == i >= NrNodes \/ (Resilient /\ Version = "v6.19" /\ x = "nmi" /\ i > 0)
 
@@ -374,8 +382,8 @@ grab_held_lock_entry(c, x) ==
     /\ rqh' = [rqh EXCEPT ![c] = GrabEntry(@, r.lk)]
     /\ Set(c, x, CASE r.pc = "grab_entry"   -> [r EXCEPT !.pc = "fast_cas"]
                    [] r.pc = "fast_grab"    -> Done0(c, x, r)
-                   [] r.pc = "pending_grab" -> [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs]
-                   [] r.pc = "tas_grab"     -> [r EXCEPT !.pc = "tas_spin", !.ts = WaitTs])
+                   [] r.pc = "pending_grab" -> [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs(rqh'[c], r.lk)]
+                   [] r.pc = "tas_grab"     -> [r EXCEPT !.pc = "tas_spin", !.ts = WaitTs(rqh'[c], r.lk)])
     /\ UNCHANGED <<lock, node, count>>
 
 SlowEntry(w) ==
@@ -408,7 +416,7 @@ queued_fetch_set_pending_acquire(c, x) ==
     /\ Set(c, x, IF SawContention(w)
                  THEN [r EXCEPT !.pc = IF w.pending = 0 THEN "undo_pending" ELSE "queue"]
                  ELSE IF Version = "v6.15" THEN [r EXCEPT !.pc = "pending_grab"]
-                 ELSE [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs])
+                 ELSE [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs(rqh[c], r.lk)])
     /\ UNCHANGED <<node, count, rqh>>
 
 clear_pending(c, x) ==
@@ -451,7 +459,7 @@ grab_mcs_node(c, x) ==
     /\ rqh' = IF Version = "v6.15" THEN [rqh EXCEPT ![c] = GrabEntry(@, r.lk)] ELSE rqh
     /\ IF Fallback(x, i)
        THEN /\ node' = node
-            /\ Set(c, x, [r EXCEPT !.pc = "fallback", !.idx = i, !.ts = WaitTs])
+            /\ Set(c, x, [r EXCEPT !.pc = "fallback", !.idx = i, !.ts = WaitTs(rqh[c], r.lk)])
        ELSE /\ node' = [node EXCEPT ![c][i] = [locked |-> 0, next |-> NoNode]]
             /\ Set(c, x, [r EXCEPT !.pc = "trylock_cold", !.idx = i])
     /\ UNCHANGED lock
@@ -477,7 +485,7 @@ xchg_tail(c, x) ==
     /\ At(c, x, "xchg_tail")
     /\ lock' = [lock EXCEPT ![l].tail = Me(c, x)]
     /\ Set(c, x, IF old # NoNode THEN [r EXCEPT !.pc = "link_prev", !.prev = old]
-                 ELSE [r EXCEPT !.pc = "head_wait", !.ts = WaitTs])
+                 ELSE [r EXCEPT !.pc = "head_wait", !.ts = WaitTs(rqh[c], r.lk)])
     /\ UNCHANGED <<node, count, rqh>>
 
 link_prev(c, x) ==
@@ -491,7 +499,7 @@ arch_mcs_spin_lock_contended(c, x) ==
     LET r == ctx[c][x]  s == node[c][r.idx].locked IN
     /\ At(c, x, "wait_mcs")
     /\ s # 0
-    /\ Set(c, x, IF s = 1 THEN [r EXCEPT !.pc = "head_wait", !.ts = WaitTs]
+    /\ Set(c, x, IF s = 1 THEN [r EXCEPT !.pc = "head_wait", !.ts = WaitTs(rqh[c], r.lk)]
                  ELSE [r EXCEPT !.pc = "abort", !.why = "cascade",
                                 !.ret = IF Version = "v6.15" THEN EDEADLK ELSE ETIMEDOUT])
     /\ UNCHANGED <<lock, node, count, rqh>>
