@@ -125,6 +125,6 @@ Mut_AANever(t, l) == FALSE
 Mut_abort_no_cascade(c, x) ==
     LET r == ctx[c][x] IN
     /\ At(c, x, "abort_signal")
-    /\ Set(c, x, [r EXCEPT !.pc = "err_release_node"])
-    /\ UNCHANGED <<lock, node, count, rqh>>
+    /\ LeaveNode(c, x, r, FALSE)
+    /\ UNCHANGED <<lock, node, rqh>>
 =============================================================================
