@@ -143,6 +143,7 @@ public final class LocalStorage extends Freeable {
         }
         Selem found = null;
         for (Hlist.Node n = first(); n != null; n = n.nextRcu()) {
+            kernel.step(cpu, Step.LOOKUP_WALK, n.elem);
             if (n.elem.smap() == smap) {
                 found = n.elem;
                 break;
@@ -222,6 +223,9 @@ public final class LocalStorage extends Freeable {
             return;
         }
         uncharge += freeLocalStorage ? SIZE : 0;
+        if (pinOwner) {
+            kernel.step(cpu, Step.NOFAIL_UNCHARGE, x);
+        }
         m.memUncharge(owner(), uncharge);
         if (kernel.protocol == Protocol.FINAL) {
             addMemCharge(-uncharge);
@@ -500,7 +504,9 @@ public final class LocalStorage extends Freeable {
      * <li>[FINAL] Walk the list (RCU) calling {@link #unlinkNofail} with no
      *     bucket; drop the initial {@code owner_refcnt}; if map_free holds a
      *     pin, spin until the count reads 0 (then a full barrier); return
-     *     {@code mem_charge}. The storage is freed by whoever unlinked its
+     *     {@code mem_charge}. (If the count saturated, it never reads 0: the
+     *     kernel spins forever; the Java twin records a P9 violation and
+     *     stops waiting.) The storage is freed by whoever unlinked its
      *     last selem.</li>
      * <li>[V3] Walk the list (next read first), summing {@code selem->size}
      *     and calling {@link #unlinkLockless}; add the header size, clear
@@ -519,7 +525,15 @@ public final class LocalStorage extends Freeable {
             if (!ownerRefcnt.decAndTest()) {
                 k.step(cpu, Step.DESTROY_WAIT_OWNER_REFCNT, this);
                 if (k.mutation != Mutation.DESTROY_NO_WAIT) {
-                    while (ownerRefcnt.read() != 0) {
+                    int r;
+                    while ((r = ownerRefcnt.read()) != 0) {
+                        if (r < 0) {
+                            // saturated: a refcount_t never comes back to 0 (the Java twin stops here)
+                            k.audit.record(Violation.Property.P9_TEARDOWN_TERMINATES, "bpf_local_storage_destroy of "
+                                    + name() + " waits for owner_refcnt to read 0, but it saturated (" + r
+                                    + "): the kernel would spin forever; wait abandoned", cpu);
+                            break;
+                        }
                         Thread.yield(); // cpu_relax
                     }
                 }

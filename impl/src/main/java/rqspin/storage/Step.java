@@ -29,6 +29,8 @@ public enum Step {
     DELETE_UNLINK("bpf_selem_unlink:unlink"),
     // bpf_local_storage_lookup
     LOOKUP_START("lookup:start"),
+    /** The lockless walk of the storage list stands on a selem (subject). */
+    LOOKUP_WALK("lookup:walk"),
     LOOKUP_INSERT_CACHE("lookup:insert_cache"),
     // bpf_local_storage_map_free
     MAP_FREE_START("map_free:cache_idx_free"),
@@ -56,6 +58,8 @@ public enum Step {
     NOFAIL_CLEAR_SMAP("nofail:clear_smap"),
     NOFAIL_LOCK_STORAGE("nofail:lock_storage"),
     NOFAIL_UNLINK_STORAGE("nofail:unlink_storage"),
+    /** In {@code bpf_selem_unlink_storage_nolock_misc} from map_free, after the pin, before the uncharge. */
+    NOFAIL_UNCHARGE("nofail:uncharge"),
     NOFAIL_UNPIN_OWNER("nofail:unpin_owner"),
     NOFAIL_CLEAR_LOCAL_STORAGE("nofail:clear_local_storage"),
     NOFAIL_SET_STATE("nofail:set_state"),

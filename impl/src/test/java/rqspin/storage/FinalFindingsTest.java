@@ -48,8 +48,19 @@ import rqspin.lock.Machine;
  *     destroy(x1), destroy(x2) holding b->lock) with one more step: the
  *     comment expects a leak of x1's special fields; x1 itself can be
  *     freed under the walk.</li>
+ * <li>H1 ({@link #destroyFailingTheStorageLockWhileMapFreePinsTheOwnerSpinsForever}):
+ *     destroy fails local_storage->lock on x1 while map_free holds it with
+ *     the owner pinned ({@code owner_refcnt} 2); destroy finishes its walk
+ *     and drops its reference (1); map_free's {@code refcount_dec} then
+ *     takes the count from 1 to 0, which {@code refcount_dec} never stores:
+ *     it WARNs and saturates, and destroy's wait for 0 never ends (P9).
+ *     This is the only case where the pin matters: destroy can return
+ *     while map_free uncharges only if its own local_storage->lock attempt
+ *     failed; without the pin (or the wait) map_free then uncharges a freed
+ *     owner ({@link #withoutThePinOrTheWaitMapFreeUnchargesAFreedOwner}).</li>
  * </ul>
- * Without a restart, or without a racing destroy, a single failure stays a
+ * F3, F1 and H1 are also found by the TLC models of spec/LocalStorage.tla
+ * (ls_final_f1_uaf, ls_final_f2_ls_uaf, ls_final_f1_hang). Without a restart, or without a racing destroy, a single failure stays a
  * leak ({@link #oneFailureAndARestartWithoutADestroyAreHarmless},
  * {@link #withoutTheRestartTheTwoFailuresOnlyLeak}).
  */
@@ -141,6 +152,73 @@ class FinalFindingsTest {
             resched.open();
             UseAfterFreeError e = assertInstanceOf(UseAfterFreeError.class, mf.join(), w.gate.trace());
             assertTrue(e.getMessage().contains("selem x1"), e.getMessage());
+        }
+    }
+
+    /** The H1 interleaving; returns the kernel's audit. */
+    private static Audit h1(Mutation mu) throws Exception {
+        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).mutation(mu))) {
+            LocalStorageMap m1 = w.kernel.newMap("m1", 8, 1, 1, false);
+            LocalStorageMap m2 = w.kernel.newMap("m2", 8, 1, 1, false);
+            Owner o1 = w.kernel.newOwner("o1");
+            m1.update(w.cpu0, o1, val(1), BPF_ANY);
+            m2.update(w.cpu0, o1, val(2), BPF_ANY); // x2 keeps ls1 alive when map_free unlinks x1
+            LocalStorage ls1 = o1.storageForAudit();
+            // map_free inside _misc with ls1->lock held, about to uncharge (unmutated: owner pinned, owner_refcnt 2)
+            Gate.Hold inMisc = w.gate.holdAt(1, Step.NOFAIL_UNCHARGE, 1);
+            World.Run mf = w.start(1, c -> m1.mapFree(c));
+            inMisc.awaitReached();
+            // destroy's attempts on ls1->lock fail (as they could behind map_free: a timeout)
+            w.kernel.failures().failAt(LockSite.DESTROY_STORAGE, Errno.ETIMEDOUT);
+            Gate.Hold drop = w.gate.holdAt(2, Step.DESTROY_DEC_AND_TEST, 1);
+            Gate.Hold wait = w.gate.holdAt(2, Step.DESTROY_WAIT_OWNER_REFCNT, 1);
+            World.Run ds = w.start(2, c -> o1.destroy(c));
+            drop.awaitReached(); // destroy walked past x2 and x1, failing ls1->lock on both
+            drop.open();
+            Throwable d = null;
+            Throwable m;
+            if (mu == Mutation.NONE) {
+                wait.awaitReached(); // refcount_dec_and_test: 2 -> 1, not 0: destroy waits for map_free
+                Gate.Hold unlinked = w.gate.holdAt(1, Step.MAP_FREE_NEXT, 1);
+                inMisc.open(); // map_free uncharges, then refcount_dec: 1 -> saturated
+                unlinked.awaitReached();
+                wait.open(); // the wait for 0 can never end (the Java twin records P9 and stops)
+                unlinked.open();
+                d = ds.join();
+                m = mf.join();
+            } else {
+                wait.open();
+                d = ds.join(); // without the pin or the wait, destroy returns now and the owner is freed
+                inMisc.open(); // map_free uncharges the freed owner
+                m = mf.join();
+            }
+            if (mu == Mutation.NONE) {
+                assertNull(d, w.gate.trace());
+                assertNull(m, w.gate.trace());
+                assertTrue(ls1.ownerRefcnt.read() < 0, "saturated");
+            } else {
+                assertInstanceOf(UseAfterFreeError.class, m, w.gate.trace());
+            }
+            return w.kernel.audit();
+        }
+    }
+
+    @Test
+    void destroyFailingTheStorageLockWhileMapFreePinsTheOwnerSpinsForever() throws Exception {
+        Audit a = h1(Mutation.NONE);
+        assertEquals(1, a.warnCount(Refcount.WARN_DEC_LEAK), a.warns().toString());
+        assertTrue(a.violations().stream().anyMatch(v -> v.property() == Violation.Property.P9_TEARDOWN_TERMINATES
+                && v.what().contains("owner_refcnt")), a.violations().toString());
+        assertEquals(0, a.count(Violation.Property.P5_NO_USE_AFTER_FREE));
+    }
+
+    /** The pin and the wait are what turn H1's use after free of the owner into a hang. */
+    @Test
+    void withoutThePinOrTheWaitMapFreeUnchargesAFreedOwner() throws Exception {
+        for (Mutation mu : new Mutation[] {Mutation.NO_OWNER_PIN, Mutation.DESTROY_NO_WAIT}) {
+            Audit a = h1(mu);
+            assertTrue(a.violations().stream().anyMatch(v -> v.property() == Violation.Property.P5_NO_USE_AFTER_FREE
+                    && v.what().contains("owner o1")), mu + ": " + a.violations());
         }
     }
 

@@ -11,7 +11,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A finding about delete ({@code bpf_sk_storage_del} ->
+ * Two findings about the lockless lookups, the same in both protocols, kept
+ * as expected verdicts.
+ *
+ * <p>Lookup: {@code bpf_local_storage_lookup} walks the storage list
+ * without a lock. An update that replaces the element links the new selem at
+ * the head and unlinks the old one; a walker already past the head misses
+ * the new one, and if the old one is unlinked before the walker reaches it,
+ * the lookup finds nothing, although the owner had a value in the map all
+ * along ({@link #aLookupRacingAReplacementFindsNothing}).
+ *
+ * <p>Delete: a finding about delete ({@code bpf_sk_storage_del} ->
  * {@code bpf_selem_unlink}), the same in both protocols, kept as an expected
  * verdict: delete is not linearizable. It looks the element up without a
  * lock, and {@code bpf_selem_unlink} returns 0 when that element is no
@@ -22,7 +32,28 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the element to exist and the delete claims to have removed it. Lincheck
  * finds the same (LinearizabilityTest.deleteIsNotLinearizable).
  */
-class DeleteRaceFindingTest {
+class LocklessLookupFindingsTest {
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aLookupRacingAReplacementFindsNothing(Protocol p) throws Exception {
+        try (World w = new World(p)) {
+            LocalStorageMap m1 = w.kernel.newMap("m1", 8);
+            LocalStorageMap m0 = w.kernel.newMap("m0", 8);
+            Owner o1 = w.kernel.newOwner("o1");
+            m1.update(w.cpu0, o1, val(1), BPF_ANY);
+            m0.update(w.cpu0, o1, val(5), BPF_ANY); // o1's list: [z (m0), x (m1)]
+            Gate.Hold onZ = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            java.util.concurrent.atomic.AtomicReference<byte[]> seen = new java.util.concurrent.atomic.AtomicReference<>();
+            World.Run lookup = w.start(1, c -> seen.set(m1.lookup(c, o1)));
+            onZ.awaitReached(); // the walk stands on z, past the head
+            assertNull(w.start(2, c -> m1.update(c, o1, val(2), BPF_ANY)).join(), "y replaces x: y at the head, x unlinked");
+            onZ.open();
+            assertNull(lookup.join());
+            assertNull(seen.get(), "the lookup found nothing although (o1, m1) had a value throughout");
+            assertArrayEquals(val(2), m1.lookup(w.cpu0, o1));
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
