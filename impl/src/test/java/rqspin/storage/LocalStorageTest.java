@@ -248,6 +248,30 @@ class LocalStorageTest {
         }
     }
 
+    /** A lookup standing on x1 while delete frees it: the grace period keeps x1 readable until the lookup ends. */
+    private static Throwable walkerAcrossADelete(Mutation mu) throws Exception {
+        try (World w = new World(Kernel.builder(rqspin.lock.Machine.of(4)).mutation(mu))) {
+            LocalStorageMap m1 = w.kernel.newMap("m1", 8);
+            LocalStorageMap m2 = w.kernel.newMap("m2", 8);
+            Owner o = w.kernel.newOwner("o1");
+            m2.update(w.cpu0, o, val(2), BPF_ANY);
+            m1.update(w.cpu0, o, val(1), BPF_ANY); // list: [x2 (m1), x1 (m2)]; a lookup in m2 walks over x2
+            Gate.Hold onX = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            World.Run lookup = w.start(1, c -> m2.lookup(c, o));
+            onX.awaitReached();
+            assertEquals(null, w.start(2, c -> m1.delete(c, o)).join());
+            onX.open();
+            return lookup.join();
+        }
+    }
+
+    @Test
+    void theGracePeriodKeepsAWalkersSelemReadable() throws Exception {
+        assertNull(walkerAcrossADelete(Mutation.NONE));
+        Throwable t = walkerAcrossADelete(Mutation.RCU_NO_GRACE_PERIOD);
+        assertTrue(t instanceof UseAfterFreeError, "without a grace period the walker reads a freed selem: " + t);
+    }
+
     @Test
     void aFreedOwnerIsPoisoned() throws Exception {
         try (World w = new World(Protocol.FINAL)) {
