@@ -70,6 +70,12 @@ S_NmiFallback == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
 
 Sym == Permutations(CPUs)
 
+(* Action constraint: explore only behaviours in which every -EDEADLK is     *)
+(* returned on a real deadlock cycle (DeadlockIsReal as a filter), to show a *)
+(* hang that follows a true verdict.                                         *)
+OnlyRealDeadlocks ==
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c)
+
 (***************************************************************************)
 (* Seeded mutants: each breaks one step of the algorithm, so that one      *)
 (* property fails; kept as negative models with their expected verdicts.   *)
