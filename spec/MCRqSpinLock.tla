@@ -120,7 +120,7 @@ Mut_ClearPendingOnFail(w) == w
 Mut_ABBAVerdict(c, d) == "ABBA"
 
 (* check_deadlock_AA also looks at our own top entry (the lock being        *)
-(* attempted). Breaks DetectionIsReal.                                      *)
+(* attempted). Breaks DetectionIsReal and AAIsReal.                         *)
 Mut_AAIn(t, l) == \E i \in 1 .. Min(NrHeld, Len(t)) : t[i] = l
 
 (* check_deadlock_AA never finds anything. Breaks AAIsDetected. *)
