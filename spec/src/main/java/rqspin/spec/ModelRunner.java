@@ -224,7 +224,10 @@ public final class ModelRunner {
 
     /** The verdict table, printed a row at a time as models finish. */
     static final class Table {
-        final int wName, wVariant, wExpected;
+        /** Room for an unexpected verdict, whose property name is not known before TLC runs. */
+        static final int VERDICT_WIDTH = 34;
+
+        final int wName, wVariant, wExpected, wVerdict;
 
         Table(List<Manifest.Model> models) {
             int n = "model".length(), v = "variant".length(), e = "expected".length();
@@ -236,11 +239,12 @@ public final class ModelRunner {
             wName = n;
             wVariant = v;
             wExpected = e;
+            wVerdict = Math.max(e, VERDICT_WIDTH);
         }
 
         String header() {
             return line("model", "variant", "verdict", "expected", "generated / distinct", "depth", "time", "")
-                    + "\n" + "-".repeat(wName + wVariant + 2 * wExpected + 22 + 7 + 9 + 8 + 14);
+                    + "\n" + "-".repeat(wName + wVariant + wVerdict + wExpected + 22 + 7 + 9 + 8 + 14);
         }
 
         String row(Manifest.Model m, TlcResult r, boolean ok) {
@@ -252,7 +256,7 @@ public final class ModelRunner {
 
         private String line(String name, String variant, String verdict, String expected, String states,
                             String depth, String time, String mark) {
-            return String.format(Locale.ROOT, "%-" + wName + "s  %-" + wVariant + "s  %-" + wExpected + "s  %-"
+            return String.format(Locale.ROOT, "%-" + wName + "s  %-" + wVariant + "s  %-" + wVerdict + "s  %-"
                             + wExpected + "s  %22s  %7s  %9s  %s",
                     name, variant, verdict, expected, states, depth, time, mark).stripTrailing();
         }
