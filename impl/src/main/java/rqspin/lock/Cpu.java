@@ -11,7 +11,11 @@ import java.util.List;
  * {@link ContentionHook} at the slow path's tracepoints.
  *
  * <p>Who writes what: {@code owner} is written under the machine's monitor by
- * attach/detach. The MCS nodes and the held-lock table are written by this
+ * attach/detach, always by the thread that attaches or detaches itself. It is
+ * a plain field, read without the monitor only to ask "is it me?": a thread
+ * always sees its own last write, and no other thread ever writes its
+ * {@code Thread} there, so the answer is exact without a volatile read on
+ * every lock and unlock. The MCS nodes and the held-lock table are written by this
  * CPU's thread and read (and, for a node's {@code next}/{@code locked},
  * written) by other CPUs following the queue protocol. Everything else (the
  * context stack, the hook, the record of which context holds which lock, the
@@ -26,7 +30,7 @@ public final class Cpu {
     private final Machine machine;
     private final int id;
     /** The attached thread; null when free. */
-    volatile Thread owner;
+    Thread owner;
 
     final McsNode[] rqNodes = new McsNode[LockWord.MAX_NODES];
     final McsNode[] qNodes = new McsNode[LockWord.MAX_NODES];
@@ -38,10 +42,17 @@ public final class Cpu {
     /** Index of the innermost context in {@link #contexts}. */
     private int depth;
     private ContentionHook hook;
-    /** Ids of the locks held, oldest first (ints: no GC write barrier on the fast path). */
-    private int[] owned = new int[8];
-    private int[] ownedDepth = new int[8];
-    private int ownedCount;
+    /**
+     * The locks held, oldest first, from index 1 (index 0 is a sentinel that
+     * matches no key): each entry is {@link #ownedKey} of the holding
+     * context's depth and the lock's id (longs, not references: no GC write
+     * barrier on the fast path).
+     */
+    private long[] owned = new long[8];
+    /** Index of the most recent entry of {@link #owned}; 0 when none is held. */
+    private int ownedTop;
+    /** {@code depth} in the high half of a key: {@code (long) depth << 32}. */
+    private long depthKey;
     private long logicalTime;
 
     Cpu(Machine machine, int id) {
@@ -77,7 +88,7 @@ public final class Cpu {
 
     /** The held-lock table's count (may exceed 31). Readable from any thread. */
     public int heldCount() {
-        return held.cnt.get();
+        return held.count();
     }
 
     /** The recorded entries of the held-lock table, bottom first, as lock ids (0 = NULL). Readable from any thread. */
@@ -149,9 +160,9 @@ public final class Cpu {
      */
     public void detach() {
         checkOwner();
-        if (depth != 0 || ownedCount != 0) {
+        if (depth != 0 || ownedTop != 0) {
             throw new LockMisuseException(LockMisuseException.Kind.BUSY,
-                    "cpu" + id + " still holds " + ownedCount + " lock(s) at nesting depth " + (depth + 1));
+                    "cpu" + id + " still holds " + ownedTop + " lock(s) at nesting depth " + (depth + 1));
         }
         hook = null;
         machine.detach(this);
@@ -196,50 +207,68 @@ public final class Cpu {
         return logicalTime;
     }
 
+    /** The entry of {@link #owned} for lock {@code lockId} held by the current context. */
+    private long ownedKey(int lockId) {
+        return depthKey | (lockId & 0xffff_ffffL);
+    }
+
+    private static int keyDepth(long key) {
+        return (int) (key >>> 32);
+    }
+
+    private static int keyId(long key) {
+        return (int) key;
+    }
+
     /** Record that the current context now holds {@code lock}. */
     void pushOwned(RqSpinLock lock) {
-        if (ownedCount == owned.length) {
-            owned = java.util.Arrays.copyOf(owned, ownedCount * 2);
-            ownedDepth = java.util.Arrays.copyOf(ownedDepth, ownedCount * 2);
+        int t = ownedTop + 1;
+        long[] o = owned;
+        if (t == o.length) {
+            o = owned = java.util.Arrays.copyOf(o, t * 2);
         }
-        owned[ownedCount] = lock.id;
-        ownedDepth[ownedCount] = depth;
-        ownedCount++;
+        o[t] = ownedKey(lock.id);
+        ownedTop = t;
     }
 
     /**
-     * Check that the current context may unlock {@code lock} now: it holds it
-     * and it is its most recent lock. Throws before anything changes.
+     * Whether the current context may unlock {@code lock} now: it holds it and
+     * it is its most recent lock. The fast check of {@link RqSpinLock#unlock}.
      */
-    void checkUnlock(RqSpinLock lock) {
-        int top = ownedCount - 1;
-        if (top >= 0 && owned[top] == lock.id && ownedDepth[top] == depth) {
-            return;
-        }
-        for (int i = top; i >= 0 && ownedDepth[i] == depth; i--) {
-            if (owned[i] == lock.id) {
-                throw new LockMisuseException(LockMisuseException.Kind.OUT_OF_ORDER,
+    boolean ownsTop(RqSpinLock lock) {
+        return owned[ownedTop] == ownedKey(lock.id);
+    }
+
+    /**
+     * The misuse that {@link #ownsTop} rejected: out of order if the current
+     * context holds {@code lock} under its most recent lock, else not held.
+     */
+    LockMisuseException unlockMisuse(RqSpinLock lock) {
+        int depth = this.depth;
+        for (int i = ownedTop; i > 0 && keyDepth(owned[i]) == depth; i--) {
+            if (keyId(owned[i]) == lock.id) {
+                return new LockMisuseException(LockMisuseException.Kind.OUT_OF_ORDER,
                         "unlock of " + lock + " on cpu" + id + " in " + contexts[depth]
-                                + " out of order: the most recent lock taken is lock id " + owned[top]);
+                                + " out of order: the most recent lock taken is lock id " + keyId(owned[ownedTop]));
             }
         }
-        throw new LockMisuseException(LockMisuseException.Kind.NOT_HELD,
+        return new LockMisuseException(LockMisuseException.Kind.NOT_HELD,
                 "unlock of " + lock + " on cpu" + id + " in " + contexts[depth] + ", which does not hold it");
     }
 
     void popOwned() {
-        ownedCount--;
+        ownedTop--;
     }
 
     /** Number of locks held by this CPU in any context. */
     int ownedCount() {
-        return ownedCount;
+        return ownedTop;
     }
 
     private int ownedInFrame(int d) {
         int n = 0;
-        for (int i = ownedCount - 1; i >= 0 && ownedDepth[i] >= d; i--) {
-            if (ownedDepth[i] == d) {
+        for (int i = ownedTop; i > 0 && keyDepth(owned[i]) >= d; i--) {
+            if (keyDepth(owned[i]) == d) {
                 n++;
             }
         }
@@ -252,6 +281,7 @@ public final class Cpu {
             hookActive = java.util.Arrays.copyOf(hookActive, hookActive.length * 2);
         }
         depth++;
+        depthKey = (long) depth << 32;
         contexts[depth] = ctx;
         hookActive[depth] = false;
     }
@@ -259,6 +289,7 @@ public final class Cpu {
     private void popContext() {
         contexts[depth] = null;
         depth--;
+        depthKey = (long) depth << 32;
     }
 
     /** A body without result for {@link #runNested}. */

@@ -1,6 +1,6 @@
 package rqspin.lock;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A CPU's held-lock table ({@code struct rqspinlock_held}): a count and 31
@@ -8,46 +8,60 @@ import java.util.concurrent.atomic.AtomicInteger;
  * if none is being attempted, the last one taken. Entries beyond 31 are not
  * recorded, but the count still moves.
  *
+ * <p>Layout: one {@link AtomicIntegerArray}, the count in element 0 and
+ * slot {@code i} in element {@code i + 1}, holding lock ids (0 = NULL). One
+ * object, so the count and the first slots share a cache line as in the
+ * kernel's struct, and the fast path follows no reference per slot; the
+ * class's {@code get} and {@code lazySet} are in Java PathFinder's model.
+ *
  * <p>Written only by the owning CPU's thread (in any of its contexts), with
- * release stores ({@code lazySet}); read by every CPU's ABBA scan. Slots hold
- * lock ids (0 = NULL) so that each slot is an {@link AtomicInteger}, which
- * Java PathFinder supports.
+ * release stores ({@code lazySet}); read by every CPU's ABBA scan through
+ * {@link #count()} and {@link #lockAt}. The owning thread keeps its own copy
+ * of the count in the plain field {@link #top}, equal to the published count
+ * whenever that thread runs (it is the only writer of both), so that the
+ * lock and unlock paths read nothing volatile here: like the kernel's
+ * {@code this_cpu_inc_return}, which reads its own CPU's count with no
+ * barrier.
  */
 final class HeldLocks {
     /** RES_NR_HELD. */
     static final int NR_HELD = 31;
 
-    /** Number of entries pushed (may exceed NR_HELD). */
-    final AtomicInteger cnt = new AtomicInteger();
-    /** Lock ids; 0 is NULL. */
-    final AtomicInteger[] locks = new AtomicInteger[NR_HELD];
+    /** Element 0: the count (may exceed NR_HELD); elements 1..31: the slots. */
+    private final AtomicIntegerArray table = new AtomicIntegerArray(1 + NR_HELD);
+    /** The owner thread's copy of the count; read and written by the owning CPU's thread only. */
+    private int top;
 
-    HeldLocks() {
-        for (int i = 0; i < NR_HELD; i++) {
-            locks[i] = new AtomicInteger();
-        }
+    /** The published count, as another CPU's scan reads it (may exceed NR_HELD). */
+    int count() {
+        return table.get(0);
+    }
+
+    /** Slot {@code i} (0-based, below NR_HELD): a lock id, or 0 for NULL. */
+    int lockAt(int i) {
+        return table.get(i + 1);
     }
 
     /** {@code grab_held_lock_entry}: push, recording the lock only if it fits. */
     void grab(int lockId) {
-        int c = cnt.get() + 1;
-        cnt.lazySet(c);
+        int c = ++top;
+        table.lazySet(0, c);
         if (c <= NR_HELD) {
-            locks[c - 1].lazySet(lockId);
+            table.lazySet(c, lockId);
         }
     }
 
     /** Clear the top slot (if recorded); the first half of {@code release_held_lock_entry}. */
     void clearTop() {
-        int c = cnt.get();
+        int c = top;
         if (c <= NR_HELD) {
-            locks[c - 1].lazySet(0);
+            table.lazySet(c, 0);
         }
     }
 
     /** Decrement the count; the second half (release store, ordered after {@link #clearTop()}). */
     void decrement() {
-        cnt.lazySet(cnt.get() - 1);
+        table.lazySet(0, --top);
     }
 
     /** {@code release_held_lock_entry}: pop the top entry. */
@@ -58,10 +72,10 @@ final class HeldLocks {
 
     /** The recorded lock ids, bottom first (for messages and tests). */
     int[] snapshot() {
-        int c = Math.min(NR_HELD, cnt.get());
+        int c = Math.min(NR_HELD, count());
         int[] ids = new int[Math.max(c, 0)];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = locks[i].get();
+            ids[i] = lockAt(i);
         }
         return ids;
     }

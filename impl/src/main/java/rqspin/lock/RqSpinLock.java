@@ -251,7 +251,9 @@ public final class RqSpinLock {
      */
     public void unlock(Cpu cpu) {
         checkCpu(cpu);
-        cpu.checkUnlock(this);
+        if (!cpu.ownsTop(this)) {
+            throw cpu.unlockMisuse(this);
+        }
         cpu.popOwned();
         releaseWordAndEntry(cpu.held);
     }
@@ -582,9 +584,9 @@ public final class RqSpinLock {
             return false;
         }
         HeldLocks h = cpu.held;
-        int cnt = Math.min(HeldLocks.NR_HELD, h.cnt.get());
+        int cnt = Math.min(HeldLocks.NR_HELD, h.count());
         for (int i = 0; i < cnt - 1; i++) {
-            if (h.locks[i].get() == id) {
+            if (h.lockAt(i) == id) {
                 return true;
             }
         }
@@ -602,10 +604,10 @@ public final class RqSpinLock {
             return null;
         }
         HeldLocks mine = cpu.held;
-        int myCnt = Math.min(HeldLocks.NR_HELD, mine.cnt.get());
+        int myCnt = Math.min(HeldLocks.NR_HELD, mine.count());
         for (Cpu other : machine.cpus()) {
             HeldLocks theirs = other.held;
-            int realCnt = theirs.cnt.get();
+            int realCnt = theirs.count();
             int cnt = Math.min(HeldLocks.NR_HELD, realCnt);
             if ((word.get() & mask) == 0) { // is_lock_released
                 return null;
@@ -613,16 +615,16 @@ public final class RqSpinLock {
             if (other == cpu || realCnt < 2 || realCnt > HeldLocks.NR_HELD) {
                 continue;
             }
-            int remoteLock = theirs.locks[cnt - 1].get();
+            int remoteLock = theirs.lockAt(cnt - 1);
             if (remoteLock == 0) {
                 continue;
             }
             for (int i = 0; i < cnt - 1; i++) {
-                if (theirs.locks[i].get() != id) {
+                if (theirs.lockAt(i) != id) {
                     continue;
                 }
                 for (int j = 0; j < myCnt - 1; j++) {
-                    if (mine.locks[j].get() == remoteLock) {
+                    if (mine.lockAt(j) == remoteLock) {
                         return FailureReason.ABBA;
                     }
                 }

@@ -23,7 +23,13 @@ public final class RunBenchmarks {
             args = args[0].trim().split("\\s+"); // one Maven property holding all of JMH's arguments
         }
         CommandLineOptions cli = new CommandLineOptions(args);
-        Options opts = new OptionsBuilder().parent(cli).include("rqspin.lock.bench.*").build();
+        // JMH unions a builder's includes with its parent's: add the default only when the
+        // arguments name no benchmarks, so that e.g. "LockBenchmarks.uncontended" runs only those.
+        OptionsBuilder builder = new OptionsBuilder();
+        if (cli.getIncludes().isEmpty()) {
+            builder.include("rqspin.lock.bench.*");
+        }
+        Options opts = builder.parent(cli).build();
         Collection<RunResult> results = new Runner(opts).run();
         Map<String, Double> score = new HashMap<>();
         Map<String, Double> error = new HashMap<>();
