@@ -91,6 +91,14 @@
 (*                            (_misc: cache, uncharge, last selem), unlock,*)
 (*                            bpf_selem_free_list, bpf_local_storage_free  *)
 (*  LookupStart               bpf_local_storage_lookup: cache slot, walk   *)
+(*                            (a non-sleepable program: rcu_read_lock)     *)
+(*  SleepableLookupStart      the same from a sleepable program, which     *)
+(*                            holds only rcu_read_lock_trace: cache slot,  *)
+(*                            then the head of local_storage->list         *)
+(*  SleepableLookupWalk       hlist_for_each_entry_rcu(.., snode,          *)
+(*                            rcu_read_lock_trace_held()): one selem per   *)
+(*                            step (smap compare, snode.next); preemptible *)
+(*                            between steps under CONFIG_PREEMPT_RCU       *)
 (*  LookupInsertCache         __bpf_local_storage_insert_cache (LS->lock)  *)
 (*  LookupUse                 the program reads the sdata it got           *)
 (*  MapFreeStart              bpf_local_storage_map_free: cache_idx_free,  *)
@@ -139,11 +147,16 @@
 (* unlinkLockless.                                                         *)
 (*                                                                         *)
 (* RCU. A process is a reader while its pc is inside rcu_read_lock (BPF    *)
-(* programs, map_free's bucket walk, bpf_sk_storage_free). call_rcu        *)
-(* records the readers of that moment; the callback may run (the memory    *)
-(* is reclaimed) once each of them has left its read-side section.         *)
-(* synchronize_rcu waits the same way; rcu_barrier waits for the callbacks *)
-(* queued before it. Freed memory is poisoned (st = "freed"): every read   *)
+(* programs, map_free's bucket walk, bpf_sk_storage_free). A callback      *)
+(* records the readers it must wait for; it may run (the memory is         *)
+(* reclaimed) once each of them has left its read-side section. Two        *)
+(* flavours: a sleepable program (kind "sleepable_lookup") is a Tasks      *)
+(* Trace reader only (rcu_read_lock_trace, preemptible). call_rcu and      *)
+(* synchronize_rcu (reuse_now = true: nofail, the update error paths)      *)
+(* wait for the vanilla readers only; call_rcu_tasks_trace (reuse_now =    *)
+(* false: delete, update's old selem) waits for every reader, since a      *)
+(* Tasks Trace grace period implies a vanilla one. rcu_barrier waits for   *)
+(* the callbacks queued before it. Freed memory is poisoned (st = "freed"): every read   *)
 (* or write of a freed selem, LS, smap or owner is recorded in bugs,       *)
 (* including the neighbours an hlist_add_head / hlist_del writes.          *)
 (*                                                                         *)
@@ -155,10 +168,9 @@
 (* rcu_read_unlock that follows it. A callback that frees no special       *)
 (* fields runs as soon as its grace period ends (the earliest reclaim).    *)
 (*                                                                         *)
-(* ABSTRACTIONS (what the model does not distinguish): one RCU flavour (a  *)
-(* grace period waits for every reader; vanilla RCU, used by nofail, and   *)
-(* RCU Tasks Trace, used by delete/update and by sleepable programs, are   *)
-(* not told apart); the two loads at the start of the unlink are one step; *)
+(* ABSTRACTIONS (what the model does not distinguish): a sleepable        *)
+(* program is only modelled as a lookup (its delete and update take locks  *)
+(* and walk in one step, as a non-sleepable one does); the two loads at the start of the unlink are one step; *)
 (* allocation and charging never fail; every map charges its owner (as sk *)
 (* storage does); each map has a cache slot of its own; BPF_F_LOCK,        *)
 (* BPF_NOEXIST/EXIST flags and sk clone are not modelled; v3 link_cnt      *)
@@ -204,7 +216,7 @@ ProcIds == DOMAIN Procs
 Kind(p) == Procs[p].kind
 MapFreeProcs == {p \in ProcIds : Kind(p) = "map_free"}
 DestroyProcs == {p \in ProcIds : Kind(p) = "destroy"}
-OpProcs == {p \in ProcIds : Kind(p) \in {"update", "delete", "lookup"}}
+OpProcs == {p \in ProcIds : Kind(p) \in {"update", "delete", "lookup", "sleepable_lookup"}}
 Teardown == MapFreeProcs \cup DestroyProcs
 Buckets == 1..NBuckets
 Min(a, b) == IF a < b THEN a ELSE b
@@ -212,7 +224,7 @@ MaxOf(S) == CHOOSE i \in S : \A j \in S : j <= i
 
 ASSUME Protocol \in {"v3", "final"}
 ASSUME MaxLockFailures \in Nat /\ MaxResched \in Nat /\ NBuckets \in Nat \ {0}
-ASSUME \A p \in ProcIds : Kind(p) \in {"map_free", "destroy", "update", "delete", "lookup"}
+ASSUME \A p \in ProcIds : Kind(p) \in {"map_free", "destroy", "update", "delete", "lookup", "sleepable_lookup"}
 ASSUME \A o \in Owners : InitStorage[o] \in Storages \cup {NULL}
 
 -----------------------------------------------------------------------------
@@ -430,7 +442,14 @@ OwnAfterUncharge(ow, o, amt) == IF o = NULL THEN ow ELSE [ow EXCEPT ![o].omem = 
 -----------------------------------------------------------------------------
 (* RCU and rqspinlock.                                                      *)
 
+\* Sleepable programs: readers of RCU Tasks Trace only (rcu_read_lock_trace).
+TraceOnly(R) == {p \in R : Kind(p) = "sleepable_lookup"}
+\* call_rcu_tasks_trace(): waits for every reader (a Tasks Trace grace
+\* period implies a vanilla one). Used for reuse_now = false.
 Cb(kind, obj) == [kind |-> kind, obj |-> obj, wait |-> readers]
+\* call_rcu(): waits for the vanilla readers only; a sleepable program that
+\* is still walking does not hold it up. Used for reuse_now = true.
+CbVanilla(kind, obj) == [Cb(kind, obj) EXCEPT !.wait = @ \ TraceOnly(readers)]
 \* p leaves its read-side section: grace periods stop waiting for it
 Leave(p, C) == {[c EXCEPT !.wait = @ \ {p}] : c \in C}
 GpwLeave(p) == [q \in ProcIds |-> gpw[q] \ {p}]
@@ -471,7 +490,7 @@ SelectBucket(x, l) == IF V3 THEN BucketOf[x] ELSE BucketOf[l]
 MapFreeStart(p) ==
     /\ At(p, "idle") /\ Kind(p) = "map_free"
     /\ \A q \in OpProcs : MapOf(q) = MapOf(p) => pc[q] \in {"idle", "done"}
-    /\ gpw' = [gpw EXCEPT ![p] = readers]
+    /\ gpw' = [gpw EXCEPT ![p] = readers \ TraceOnly(readers)]
     /\ pc' = [pc EXCEPT ![p] = "map_free:synchronize_rcu"]
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, loc, readers, cbs, fails, warns, bugs>>
 
@@ -517,7 +536,7 @@ MapFreeWalk(p) ==
                        /\ gpw' = GpwLeave(p)
                   ELSE /\ loc' = [loc EXCEPT ![p].cur = NULL]
                        /\ pc' = [pc EXCEPT ![p] = "map_free:synchronize_rcu_2"]
-                       /\ gpw' = [GpwLeave(p) EXCEPT ![p] = readers \ {p}]
+                       /\ gpw' = [GpwLeave(p) EXCEPT ![p] = (readers \ {p}) \ TraceOnly(readers)]
                /\ bugs' = bugs \cup UseMap(p, {m})
           ELSE /\ IF V3
                   THEN /\ loc' = [loc EXCEPT ![p].x = x, ![p].cur = x, ![p].ret = "map_free:next"]
@@ -834,7 +853,7 @@ NofailSetState(p) ==
            freeLS == loc[p].last
        IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
           /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
-          /\ cbs' = cbs \cup (IF win THEN {Cb("selem", x)} ELSE {}) \cup (IF freeLS THEN {Cb("storage", l)} ELSE {})
+          /\ cbs' = cbs \cup (IF win THEN {CbVanilla("selem", x)} ELSE {}) \cup (IF freeLS THEN {CbVanilla("storage", l)} ELSE {})
           /\ bugs' = bugs \cup UseSel(p, {x})
                           \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
                           \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
@@ -998,7 +1017,7 @@ UpdateFreeNew(p, r, s, lv) ==
     IN /\ sel' = s1
        /\ lsv' = lv
        /\ own' = OwnAfterUncharge(own, o, ElemSize)
-       /\ cbs' = Leave(p, cbs \cup {Cb("selem", x)})
+       /\ cbs' = Leave(p, cbs \cup {CbVanilla("selem", x)})
        /\ bugs' = bugs \cup UseLS(p, {loc[p].stg}) \cup FreeSelemBugs(p, s, lv, x)
                        \cup UnchargeBugs(p, o, ElemSize) \cup P8Bugs(p, r, s1, lv)
        /\ OpEnd(p)
@@ -1043,7 +1062,7 @@ StorageAllocFail(p, r) ==
     IN /\ sel' = s1
        /\ lsv' = lv1
        /\ own' = OwnAfterUncharge(own, o, StorageSize + ElemSize)
-       /\ cbs' = Leave(p, cbs \cup {Cb("storage", l), Cb("selem", x)})
+       /\ cbs' = Leave(p, cbs \cup {CbVanilla("storage", l), CbVanilla("selem", x)})
        /\ bugs' = bugs \cup FreeLSBugs(p, lsv, l) \cup FreeSelemBugs(p, sel, lv1, x)
                        \cup UnchargeBugs(p, o, StorageSize + ElemSize) \cup P8Bugs(p, r, s1, lv1)
        /\ OpEnd(p)
@@ -1300,6 +1319,44 @@ LookupStart(p) ==
     /\ readers' = readers \cup {p}
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, cbs, gpw, fails, warns>>
 
+\* --- the same lookup from a sleepable program (bpf_task_storage_get in a
+\* sleepable LSM or tracing program): __bpf_prog_enter_sleepable takes
+\* rcu_read_lock_trace() and migrate_disable() only, so under
+\* CONFIG_PREEMPT_RCU the walk can be preempted at any selem, and a vanilla
+\* grace period does not wait for it. ---
+
+\* sdata = local_storage->cache[smap->cache_idx]; on a miss the walk loads the head of the list
+SleepableLookupStart(p) ==
+    /\ Kind(p) = "sleepable_lookup" /\ OpMayStart(p)
+    /\ LET o == Owner(p)
+           m == MapOf(p)
+           l == own[o].storage
+           cached == IF l = NULL THEN NULL ELSE lsv[l].cache[m]
+           hit == cached # NULL /\ sel[cached].smap = m
+       IN /\ bugs' = bugs \cup UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, {cached})
+          /\ loc' = [loc EXCEPT ![p].x = IF hit THEN cached ELSE NULL, ![p].stg = l,
+                                 ![p].cur = IF l = NULL \/ hit THEN NULL ELSE lsv[l].first]
+          /\ pc' = [pc EXCEPT ![p] = IF l = NULL \/ hit THEN "lookup:use_sdata" ELSE "sleepable_lookup:walk"]
+    /\ readers' = readers \cup {p}
+    /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, cbs, gpw, fails, warns>>
+
+\* One selem of hlist_for_each_entry_rcu(selem, &local_storage->list, snode,
+\* rcu_read_lock_trace_held()): if (rcu_access_pointer(SDATA(selem)->smap) == smap) break;
+\* else selem = snode.next. The end of the list: not found.
+SleepableLookupWalk(p) ==
+    /\ At(p, "sleepable_lookup:walk")
+    /\ LET y == loc[p].cur
+       IN IF y = NULL
+          THEN /\ pc' = [pc EXCEPT ![p] = "lookup:use_sdata"]
+               /\ UNCHANGED <<loc, bugs>>
+          ELSE /\ bugs' = bugs \cup UseSel(p, {y})
+               /\ IF sel[y].smap = MapOf(p)
+                  THEN /\ loc' = [loc EXCEPT ![p].x = y, ![p].cur = NULL]
+                       /\ pc' = [pc EXCEPT ![p] = "lookup:insert_cache"]
+                  ELSE /\ loc' = [loc EXCEPT ![p].cur = sel[y].lnext]
+                       /\ UNCHANGED pc
+    /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, readers, cbs, gpw, fails, warns>>
+
 \* __bpf_local_storage_insert_cache: LS->lock (on error: no caching);
 \* if (selem_linked_to_storage(selem)) cache[smap->cache_idx] = SDATA(selem); unlock
 LookupInsertCache(p) ==
@@ -1369,6 +1426,7 @@ Step(p) ==
     \/ UpdateLockOldBucket(p)
     \/ DeleteStart(p) \/ DeleteLockStorage(p) \/ DeleteLockBucket(p)
     \/ LookupStart(p) \/ LookupInsertCache(p) \/ LookupUse(p)
+    \/ SleepableLookupStart(p) \/ SleepableLookupWalk(p)
 
 Callbacks ==
     IF ReclaimDue # {}

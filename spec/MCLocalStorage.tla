@@ -17,6 +17,7 @@ Destroy(o) == D("destroy", o, NULL, NULL, NULL)
 Update(o, m, x, l) == D("update", o, m, x, l)
 Delete(o, m) == D("delete", o, m, NULL, NULL)
 Lookup(o, m) == D("lookup", o, m, NULL, NULL)
+SleepableLookup(o, m) == D("sleepable_lookup", o, m, NULL, NULL)
 
 AllOne(S) == [s \in S |-> 1]
 
@@ -114,6 +115,11 @@ SFirst == [owners |-> {"o2"}, maps |-> {"m1", "m2"}, selems |-> {"u2", "u3"}, st
            procs |-> ("upA" :> Update("o2", "m1", "u2", "ls2")) @@ ("upB" :> Update("o2", "m2", "u3", "ls3"))
                      @@ ("mf1" :> MapFree("m1")) @@ ("ds2" :> Destroy("o2"))]
 
+(* sleepable: owner o1 has x2 in m2, then x1 in m1 (so the LS list is
+   x1 -> x2); a sleepable program looks up (o1, m2), walking past x1, while
+   map_free(m1) tears x1 down. *)
+SSleepable == [STwoMaps EXCEPT !.init = <<"x2", "x1">>,
+                               !.procs = ("mf" :> MapFree("m1")) @@ ("sl" :> SleepableLookup("o1", "m2"))]
 (* del: x1 of o1 in m1; delete(o1, m1) deletes the owner's last selem. *)
 SDel == [SOne EXCEPT !.procs = ("del" :> Delete("o1", "m1"))]
 
@@ -131,6 +137,7 @@ Scen == CASE Scenario = "one" -> SOne
           [] Scenario = "ops" -> SOps
           [] Scenario = "two_maps" -> STwoMaps
           [] Scenario = "two_owners" -> STwoOwners
+          [] Scenario = "sleepable" -> SSleepable
 
 \* v3 with its map_free to-free list re-initialised after each bpf_selem_free_list:
 \* keeps the reviewers' scenarios apart from the stale-list double free.
@@ -150,10 +157,17 @@ MC_BucketOf == Scen.hash
 MC_Procs == Scen.procs
 -----------------------------------------------------------------------------
 (***************************************************************************)
-(* Fix candidates for the two findings on the final protocol (model only, *)
+(* Fix candidates for the findings on the final protocol (model only,     *)
 (* swapped in like the mutants): each is a copy of one operator of         *)
 (* LocalStorage.tla with one change.                                       *)
 (***************************************************************************)
+
+(* A sleepable walker reads an selem that map_free freed after a vanilla
+   grace period only: free map_free's selems and LSes with
+   call_rcu_tasks_trace (reuse_now = false), whose grace period waits for
+   sleepable programs too. synchronize_rcu_tasks_trace() in map_free before
+   the frees would do the same. *)
+FixFreeAfterTasksTrace(kind, obj) == Cb(kind, obj)
 
 (* Hang on a saturated owner_refcnt: _misc drops its pin with a decrement
    that may reach 0 (refcount_dec_and_test, result ignored) instead of
@@ -190,7 +204,7 @@ FixNoMapBitAfterFailure(p) ==
            freeLS == loc[p].last
        IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
           /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
-          /\ cbs' = cbs \cup (IF win THEN {Cb("selem", x)} ELSE {}) \cup (IF freeLS THEN {Cb("storage", l)} ELSE {})
+          /\ cbs' = cbs \cup (IF win THEN {CbVanilla("selem", x)} ELSE {}) \cup (IF freeLS THEN {CbVanilla("storage", l)} ELSE {})
           /\ bugs' = bugs \cup UseSel(p, {x})
                           \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
                           \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
@@ -383,7 +397,7 @@ MutNofailNeverFreesStorage(p) ==
            freeLS == FALSE
        IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
           /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
-          /\ cbs' = cbs \cup (IF win THEN {Cb("selem", x)} ELSE {}) \cup (IF freeLS THEN {Cb("storage", l)} ELSE {})
+          /\ cbs' = cbs \cup (IF win THEN {CbVanilla("selem", x)} ELSE {}) \cup (IF freeLS THEN {CbVanilla("storage", l)} ELSE {})
           /\ bugs' = bugs \cup UseSel(p, {x})
                           \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
                           \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
