@@ -15,7 +15,9 @@ import rqspin.lock.RqSpinLock;
  * <h2>Fields, and who writes them</h2>
  * <ul>
  * <li>{@code list}: the selems, through {@code snode}; written under
- *     {@code lock}, walked under RCU.</li>
+ *     {@code lock}, walked under RCU ({@code rcu_read_lock}) or, by a
+ *     sleepable program, under RCU Tasks Trace only
+ *     ({@code rcu_read_lock_trace}).</li>
  * <li>{@code lock}: an {@link RqSpinLock}; guards {@code list}, {@code cache}
  *     and {@code mem_charge}. Lock order: this lock, then a bucket's.</li>
  * <li>{@code owner}: back pointer; cleared under {@code lock} when the last
@@ -134,7 +136,8 @@ public final class LocalStorage extends Freeable {
      * {@code bpf_local_storage_lookup(local_storage, smap, cacheit_lockit)}:
      * the cache slot if it holds an selem of {@code smap}, else a walk of the
      * list; a hit found by the walk is cached if {@code cacheit}. No lock
-     * (except for caching); the caller is inside a read-side section.
+     * (except for caching); the caller is inside a read-side section,
+     * vanilla or (a sleepable program) Tasks Trace.
      */
     Selem lookup(Cpu cpu, LocalStorageMap smap, boolean cacheit) {
         Selem cached = cacheSlot(smap.cacheIdx());

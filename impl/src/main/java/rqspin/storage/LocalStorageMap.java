@@ -35,7 +35,9 @@ import rqspin.lock.RqSpinLock;
  * <ul>
  * <li>{@code bpf_local_storage_update} (with {@code bpf_local_storage_alloc},
  *     {@code bpf_selem_alloc}): {@link #update}. All-or-nothing.</li>
- * <li>{@code bpf_local_storage_lookup} (with caching): {@link #lookup}.</li>
+ * <li>{@code bpf_local_storage_lookup} (with caching): {@link #lookup} (a
+ *     non-sleepable program, {@code rcu_read_lock}) and {@link #lookupSleepable}
+ *     (a sleepable program, {@code rcu_read_lock_trace}).</li>
  * <li>{@code bpf_sk_storage_del} / {@code bpf_selem_unlink}: {@link #delete}.
  *     All-or-nothing.</li>
  * <li>{@code bpf_local_storage_map_free}: {@link #mapFree}.</li>
@@ -390,14 +392,41 @@ public final class LocalStorageMap extends Freeable {
      * program calls it: the owner's value in this map (a copy), or null. The
      * element found by a list walk is cached
      * ({@code __bpf_local_storage_insert_cache}, skipped if the lock fails).
+     * Inside {@code rcu_read_lock}, as a non-sleepable program runs.
      *
      * @throws BadInputException a map being freed, an owner being destroyed, foreign objects
      */
     public byte[] lookup(Cpu cpu, Owner owner) {
+        return lookup(cpu, owner, false);
+    }
+
+    /**
+     * The same lookup from a sleepable BPF program ({@code bpf_task_storage_get}
+     * in a sleepable LSM or tracing program): {@code __bpf_prog_enter_sleepable}
+     * takes {@code rcu_read_lock_trace} instead of {@code rcu_read_lock}, and
+     * {@code bpf_local_storage_lookup} walks {@code local_storage->list} under
+     * {@code rcu_read_lock_trace_held()}. Everything else is as in
+     * {@link #lookup(Cpu, Owner)}: the cache slot, the walk (one
+     * {@link Step#LOOKUP_WALK} per selem), the caching, the references on the
+     * map and the owner. Only {@code call_rcu_tasks_trace} callbacks wait for
+     * this reader; a {@code call_rcu} callback (e.g. map_free's
+     * {@code bpf_selem_free(selem, true)}) does not.
+     *
+     * @throws BadInputException a map being freed, an owner being destroyed, foreign objects
+     */
+    public byte[] lookupSleepable(Cpu cpu, Owner owner) {
+        return lookup(cpu, owner, true);
+    }
+
+    private byte[] lookup(Cpu cpu, Owner owner, boolean sleepable) {
         kernel.enter(cpu);
         kernel.checkOwner(owner);
         enterMapAndOwner(owner);
-        kernel.rcu.readLock(cpu);
+        if (sleepable) {
+            kernel.rcu.readLockTrace(cpu);
+        } else {
+            kernel.rcu.readLock(cpu);
+        }
         try {
             kernel.step(cpu, Step.LOOKUP_START, owner);
             LocalStorage ls = owner.storage();
@@ -407,7 +436,7 @@ public final class LocalStorageMap extends Freeable {
             Selem x = ls.lookup(cpu, this, true);
             return x == null ? null : x.readValue(spinLock);
         } finally {
-            leave(cpu, owner);
+            leave(cpu, owner, sleepable);
         }
     }
 
@@ -451,8 +480,17 @@ public final class LocalStorageMap extends Freeable {
     }
 
     private void leave(Cpu cpu, Owner owner) {
+        leave(cpu, owner, false);
+    }
+
+    /** Leaves the read-side section ({@code rcu_read_unlock_trace} if {@code sleepable}) and drops the references. */
+    private void leave(Cpu cpu, Owner owner, boolean sleepable) {
         try {
-            kernel.rcu.readUnlock(cpu);
+            if (sleepable) {
+                kernel.rcu.readUnlockTrace(cpu);
+            } else {
+                kernel.rcu.readUnlock(cpu);
+            }
         } finally {
             owner.users.release();
             users.release();

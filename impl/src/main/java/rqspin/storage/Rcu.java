@@ -6,50 +6,89 @@ import java.util.function.Consumer;
 import rqspin.lock.Cpu;
 
 /**
- * A small RCU for the CPUs of one {@link Kernel}: read-side sections,
- * deferred callbacks ({@code call_rcu}, {@code call_rcu_tasks_trace},
- * {@code kfree_rcu}), {@code synchronize_rcu} and {@code rcu_barrier}.
+ * A small RCU for the CPUs of one {@link Kernel}, in two flavours: vanilla
+ * RCU ({@code rcu_read_lock}, {@code call_rcu}, {@code kfree_rcu},
+ * {@code synchronize_rcu}) and RCU Tasks Trace ({@code rcu_read_lock_trace},
+ * {@code call_rcu_tasks_trace}), with {@code rcu_barrier} and
+ * {@code rcu_barrier_tasks_trace} as one {@link #barrier}.
+ *
+ * <h2>Readers</h2>
+ * A non-sleepable BPF program, map_free's bucket walk and
+ * {@code bpf_sk_storage_free} are vanilla readers ({@link #readLock}). A
+ * sleepable BPF program holds only {@code rcu_read_lock_trace}
+ * ({@link #readLockTrace}): under {@code CONFIG_PREEMPT_RCU} it can be
+ * preempted anywhere, and a vanilla grace period does not wait for it. The
+ * two kinds of section are independent: each nests on its own, and a CPU may
+ * be inside both.
  *
  * <h2>Grace periods</h2>
- * Each CPU has a counter {@code ctr[cpu]} that its thread increments when it
- * enters its outermost read-side section and again when it leaves it: odd
+ * Each CPU has two counters, {@code ctr[cpu]} (vanilla) and
+ * {@code traceCtr[cpu]} (Tasks Trace), that its thread increments when it
+ * enters its outermost section of that kind and again when it leaves it: odd
  * means inside. A callback (and a {@code synchronize_rcu}) takes a snapshot
  * of the counters of the CPUs that are inside at that moment; its grace
  * period has ended once each of them has moved on, i.e. every reader that
  * started before has left. Readers that start later are not waited for.
+ * <ul>
+ * <li>{@link Flavor#RCU} ({@code call_rcu}) and {@link #synchronize}
+ *     ({@code synchronize_rcu}) snapshot {@code ctr[]} only: they wait for
+ *     vanilla readers, never for a Tasks Trace reader.</li>
+ * <li>{@link Flavor#TASKS_TRACE} ({@code call_rcu_tasks_trace}) snapshots
+ *     both: a Tasks Trace grace period implies a vanilla one
+ *     ({@code rcu_trace_implies_rcu_gp()}), so it waits for both kinds of
+ *     reader.</li>
+ * </ul>
  *
  * <h2>Who runs callbacks</h2>
- * Callbacks are invoked in the order they were queued, as the kernel's
- * segmented callback lists do: a callback runs once its own grace period and
- * those of the callbacks before it have ended. It runs on the calling thread
- * of whichever CPU sees that first: at {@code call_rcu} if no CPU was inside
- * a section, in the {@link #readUnlock} of the last reader it waited for, or
- * inside {@link #synchronize} / {@link #barrier}. One thread at a time invokes
- * callbacks; the others go on (the runner picks their callbacks up). So runs
- * are deterministic given the interleaving, and a grace period ends as early
- * as the kernel allows it to end (e.g. during map_free's
- * {@code cond_resched_rcu}): poisoning then shows every access that relied on
- * a longer one.
+ * Each flavour has its own queue, as the kernel has its own callback lists
+ * per flavour: within a flavour callbacks are invoked in the order they were
+ * queued (a callback runs once its own grace period and those of the
+ * callbacks before it in its queue have ended), and a pending Tasks Trace
+ * callback never delays a later vanilla one (nor the other way round). When
+ * the heads of both queues are ready, the one queued first runs first. A
+ * callback runs on the calling thread of whichever CPU sees its grace period
+ * end first: at {@code call} if no CPU it must wait for was inside, in the
+ * {@link #readUnlock} / {@link #readUnlockTrace} of the last reader it waited
+ * for, or inside {@link #synchronize} / {@link #barrier}. One thread at a time
+ * invokes callbacks; the others go on (the runner picks their callbacks up).
+ * So runs are deterministic given the interleaving, and a grace period ends
+ * as early as the kernel allows it to end (e.g. during map_free's
+ * {@code cond_resched_rcu}, even while a sleepable program is still
+ * walking): poisoning then shows every access that relied on a longer one.
  *
- * <h2>Flavours</h2>
- * One kind of grace period serves both {@code call_rcu} and
- * {@code call_rcu_tasks_trace} (every reader counts for both): the flavour is
- * kept for messages only, as in the spec, and a tasks-trace grace period
- * implies an RCU one as in the kernel.
+ * <h2>Invariants</h2>
+ * <ul>
+ * <li>{@code ctr[i]} is odd iff {@code nesting[i] > 0}; {@code traceCtr[i]}
+ *     is odd iff {@code traceNesting[i] > 0}.</li>
+ * <li>Every callback in a queue has a snapshot taken when it was queued
+ *     ({@code traceSnap} only for {@link Flavor#TASKS_TRACE}); it is invoked
+ *     once, after that snapshot's grace period, after every earlier callback
+ *     of its queue.</li>
+ * <li>{@code done[f]} (the number of the last invoked callback of flavour
+ *     {@code f}) only grows and is at most {@code seq[f]}; {@code outstanding}
+ *     is the number of callbacks queued and not yet invoked, over both
+ *     queues.</li>
+ * </ul>
  *
- * <p>Fields: {@code ctr[]} is written by each CPU's own thread, read by all;
- * {@code nesting[]} is confined to each CPU's thread; {@code pending} and
- * {@code seq} are guarded by this object's monitor; {@code runner} (0 or 1)
- * lets one thread at a time invoke callbacks, which run outside the monitor;
- * {@code doneSeq} (written by the runner) is the number of the last callback
- * invoked.
+ * <p>Fields, and who writes them: {@code ctr[]} and {@code traceCtr[]} are
+ * written by each CPU's own thread and read by all; {@code nesting[]} and
+ * {@code traceNesting[]} are confined to each CPU's thread;
+ * {@code pending[]}, {@code seq[]} and {@code order} are guarded by this
+ * object's monitor; {@code runner} (0 or 1) lets one thread at a time invoke
+ * callbacks, which run outside the monitor; {@code done[]} is written by the
+ * runner; {@code outstanding} is incremented by {@code call} and decremented
+ * by the runner.
  */
 public final class Rcu {
-    /** The kind of grace period asked for (for messages). */
+    /** The kind of grace period asked for. */
     public enum Flavor {
-        /** {@code call_rcu} / {@code kfree_rcu}: vanilla RCU. */
+        /** {@code call_rcu} / {@code kfree_rcu}: vanilla RCU; waits for {@code rcu_read_lock} readers only. */
         RCU("call_rcu"),
-        /** {@code call_rcu_tasks_trace}: sleepable BPF programs' RCU. */
+        /**
+         * {@code call_rcu_tasks_trace}: sleepable BPF programs' RCU; waits for
+         * {@code rcu_read_lock_trace} readers and (implied vanilla grace
+         * period) for {@code rcu_read_lock} readers.
+         */
         TASKS_TRACE("call_rcu_tasks_trace");
 
         private final String kernelName;
@@ -65,38 +104,65 @@ public final class Rcu {
     }
 
     private static final class Callback {
+        final Flavor flavor;
+        /** Number in its flavour's queue (from 1). */
         final int seq;
-        /** ctr value of each CPU that was inside a section at call time; -1 for the others. */
+        /** Queue order over both flavours: breaks ties when both heads are ready. */
+        final long order;
+        /** ctr value of each CPU that was inside a vanilla section at call time; -1 for the others. */
         final int[] snap;
+        /** The same for traceCtr ({@link Flavor#TASKS_TRACE}); null for {@link Flavor#RCU}. */
+        final int[] traceSnap;
         final Consumer<Cpu> fn;
 
-        Callback(int seq, int[] snap, Consumer<Cpu> fn) {
+        Callback(Flavor flavor, int seq, long order, int[] snap, int[] traceSnap, Consumer<Cpu> fn) {
+            this.flavor = flavor;
             this.seq = seq;
+            this.order = order;
             this.snap = snap;
+            this.traceSnap = traceSnap;
             this.fn = fn;
         }
     }
 
+    private static final int NR_FLAVORS = Flavor.values().length;
+
     private final Kernel kernel;
     private final AtomicInteger[] ctr;
+    private final AtomicInteger[] traceCtr;
     private final int[] nesting;
-    private final ArrayDeque<Callback> pending = new ArrayDeque<>();
-    private int seq;
+    private final int[] traceNesting;
+    /** One queue per flavour, indexed by {@link Flavor#ordinal()}. */
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<Callback>[] pending = new ArrayDeque[NR_FLAVORS];
+    /** Callbacks queued so far, per flavour. */
+    private final int[] seq = new int[NR_FLAVORS];
+    /** Callbacks queued so far, both flavours. */
+    private long order;
     /** Callbacks queued and not yet invoked: lets readUnlock skip everything when 0. */
     private final AtomicInteger outstanding = new AtomicInteger();
     /** 1 while a thread invokes callbacks. */
     private final AtomicInteger runner = new AtomicInteger();
-    /** Number of the last callback invoked (they are invoked in order). */
-    private volatile int doneSeq;
+    /** Per flavour, the number of the last callback invoked (they are invoked in order). */
+    private final AtomicInteger[] done = new AtomicInteger[NR_FLAVORS];
 
     Rcu(Kernel kernel, int nrCpus) {
         this.kernel = kernel;
         this.ctr = new AtomicInteger[nrCpus];
+        this.traceCtr = new AtomicInteger[nrCpus];
         for (int i = 0; i < nrCpus; i++) {
             ctr[i] = new AtomicInteger();
+            traceCtr[i] = new AtomicInteger();
         }
         this.nesting = new int[nrCpus];
+        this.traceNesting = new int[nrCpus];
+        for (int f = 0; f < NR_FLAVORS; f++) {
+            pending[f] = new ArrayDeque<>();
+            done[f] = new AtomicInteger();
+        }
     }
+
+    // ------------------------------------------------------------------ readers
 
     /** {@code rcu_read_lock}: sections nest; only the outermost is seen by grace periods. */
     public void readLock(Cpu cpu) {
@@ -123,14 +189,55 @@ public final class Rcu {
         }
     }
 
-    /** Whether the CPU is inside a read-side section ({@code rcu_read_lock_held}). */
+    /** Whether the CPU is inside a vanilla read-side section ({@code rcu_read_lock_held}). */
     public boolean isReader(Cpu cpu) {
         return nesting[kernel.checkCpu(cpu).id()] > 0;
     }
 
     /**
-     * {@code call_rcu(head, fn)} / {@code call_rcu_tasks_trace}: {@code fn}
-     * runs once every CPU that is now inside a read-side section has left it,
+     * {@code rcu_read_lock_trace}: a Tasks Trace read-side section, as a
+     * sleepable BPF program holds it ({@code __bpf_prog_enter_sleepable}).
+     * Sections nest; only the outermost is seen by grace periods. Only
+     * {@link Flavor#TASKS_TRACE} callbacks wait for it.
+     */
+    public void readLockTrace(Cpu cpu) {
+        int id = kernel.checkCpu(cpu).id();
+        if (traceNesting[id]++ == 0) {
+            traceCtr[id].getAndIncrement();
+        }
+    }
+
+    /**
+     * {@code rcu_read_unlock_trace}; leaving the outermost section may end
+     * Tasks Trace grace periods, whose callbacks then run here.
+     *
+     * @throws IllegalStateException if the CPU is not inside a Tasks Trace section
+     */
+    public void readUnlockTrace(Cpu cpu) {
+        int id = kernel.checkCpu(cpu).id();
+        if (traceNesting[id] == 0) {
+            throw new IllegalStateException("rcu_read_unlock_trace on cpu" + id
+                    + " outside a Tasks Trace read-side section");
+        }
+        if (--traceNesting[id] == 0) {
+            traceCtr[id].getAndIncrement();
+            runReady(cpu);
+        }
+    }
+
+    /** Whether the CPU is inside a Tasks Trace read-side section ({@code rcu_read_lock_trace_held}). */
+    public boolean isTraceReader(Cpu cpu) {
+        return traceNesting[kernel.checkCpu(cpu).id()] > 0;
+    }
+
+    // ------------------------------------------------------------------ grace periods
+
+    /**
+     * {@code call_rcu(head, fn)} ({@link Flavor#RCU}): {@code fn} runs once
+     * every CPU that is now inside a vanilla read-side section has left it;
+     * Tasks Trace readers are not waited for. {@code call_rcu_tasks_trace}
+     * ({@link Flavor#TASKS_TRACE}): {@code fn} runs once every CPU that is now
+     * inside a read-side section of either kind has left it. {@code fn} runs
      * on the CPU that sees the grace period end (passed to it).
      */
     public void call(Cpu cpu, Flavor flavor, Consumer<Cpu> fn) {
@@ -142,26 +249,29 @@ public final class Rcu {
             fn.accept(cpu);
             return;
         }
-        int[] snap = snapshot();
+        int[] snap = snapshot(ctr);
+        int[] traceSnap = flavor == Flavor.TASKS_TRACE ? snapshot(traceCtr) : null;
+        int f = flavor.ordinal();
         synchronized (this) {
-            pending.add(new Callback(++seq, snap, fn));
+            pending[f].add(new Callback(flavor, ++seq[f], ++order, snap, traceSnap, fn));
         }
         outstanding.getAndIncrement();
         runReady(cpu);
     }
 
     /**
-     * {@code synchronize_rcu}: returns once every read-side section that was
-     * running at the call has ended (invoking ready callbacks meanwhile).
+     * {@code synchronize_rcu}: returns once every vanilla read-side section
+     * that was running at the call has ended (invoking ready callbacks
+     * meanwhile). Tasks Trace readers are not waited for.
      *
-     * @throws IllegalStateException inside a read-side section (it would wait for itself)
+     * @throws IllegalStateException inside a vanilla read-side section (it would wait for itself)
      */
     public void synchronize(Cpu cpu) {
         if (isReader(cpu)) {
             throw new IllegalStateException("synchronize_rcu on cpu" + cpu.id() + " inside a read-side section");
         }
-        int[] snap = snapshot();
-        while (!ended(snap)) {
+        int[] snap = snapshot(ctr);
+        while (!ended(snap, ctr)) {
             runReady(cpu);
             Thread.yield();
         }
@@ -169,53 +279,80 @@ public final class Rcu {
     }
 
     /**
-     * {@code rcu_barrier} (and {@code rcu_barrier_tasks_trace}): returns once
-     * every callback queued before the call has been invoked.
+     * {@code rcu_barrier_tasks_trace} and {@code rcu_barrier}: returns once
+     * every callback of either flavour queued before the call has been
+     * invoked.
      *
-     * @throws IllegalStateException inside a read-side section
+     * @throws IllegalStateException inside a read-side section of either kind (it could wait for itself)
      */
     public void barrier(Cpu cpu) {
-        if (isReader(cpu)) {
+        if (isReader(cpu) || isTraceReader(cpu)) {
             throw new IllegalStateException("rcu_barrier on cpu" + cpu.id() + " inside a read-side section");
         }
-        int target;
+        int[] target;
         synchronized (this) {
-            target = seq;
+            target = seq.clone();
         }
         for (;;) {
             runReady(cpu);
-            if (doneSeq >= target) {
+            if (reached(target)) {
                 return;
             }
             Thread.yield();
         }
     }
 
-    /** Number of callbacks queued and not yet invoked. */
+    /** Number of callbacks (both flavours) queued and not yet invoked. */
     public int pendingCallbacks() {
         return outstanding.get();
     }
 
-    private int[] snapshot() {
-        int[] snap = new int[ctr.length];
-        for (int i = 0; i < ctr.length; i++) {
-            int c = ctr[i].get();
-            snap[i] = (c & 1) != 0 ? c : -1;
-        }
-        return snap;
-    }
-
-    private boolean ended(int[] snap) {
-        for (int i = 0; i < snap.length; i++) {
-            if (snap[i] >= 0 && ctr[i].get() == snap[i]) {
+    private boolean reached(int[] target) {
+        for (int f = 0; f < NR_FLAVORS; f++) {
+            if (done[f].get() < target[f]) {
                 return false;
             }
         }
         return true;
     }
 
+    private static int[] snapshot(AtomicInteger[] counters) {
+        int[] snap = new int[counters.length];
+        for (int i = 0; i < counters.length; i++) {
+            int c = counters[i].get();
+            snap[i] = (c & 1) != 0 ? c : -1;
+        }
+        return snap;
+    }
+
+    private static boolean ended(int[] snap, AtomicInteger[] counters) {
+        for (int i = 0; i < snap.length; i++) {
+            if (snap[i] >= 0 && counters[i].get() == snap[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the grace period of {@code c} has ended (for its flavour). */
+    private boolean ended(Callback c) {
+        return ended(c.snap, ctr) && (c.traceSnap == null || ended(c.traceSnap, traceCtr));
+    }
+
+    /** The ready head queued first, removed from its queue, or null. Under the monitor. */
+    private Callback pollReady() {
+        int best = -1;
+        for (int f = 0; f < NR_FLAVORS; f++) {
+            Callback c = pending[f].peekFirst();
+            if (c != null && (best < 0 || c.order < pending[best].peekFirst().order) && ended(c)) {
+                best = f;
+            }
+        }
+        return best < 0 ? null : pending[best].pollFirst();
+    }
+
     /**
-     * Invokes, on this thread, the callbacks at the head of the queue whose
+     * Invokes, on this thread, the callbacks at the heads of the queues whose
      * grace periods have ended, unless another thread is doing so.
      */
     private void runReady(Cpu cpu) {
@@ -225,12 +362,7 @@ public final class Rcu {
             }
             Callback c;
             synchronized (this) {
-                c = pending.peekFirst();
-                if (c != null && ended(c.snap)) {
-                    pending.pollFirst();
-                } else {
-                    c = null;
-                }
+                c = pollReady();
             }
             if (c == null) {
                 runner.set(0);
@@ -239,7 +371,7 @@ public final class Rcu {
             try {
                 c.fn.accept(cpu);
             } finally {
-                doneSeq = c.seq;
+                done[c.flavor.ordinal()].set(c.seq);
                 outstanding.getAndAdd(-1);
                 runner.set(0);
             }
