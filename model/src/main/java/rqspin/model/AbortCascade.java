@@ -33,6 +33,7 @@ public final class AbortCascade {
 
     /** Runs the scenario; throws AssertionError on a violated property. */
     public static void run(Harness.LockFactory locks) throws Exception {
+        Harness.initFailureClasses();
         ManualClock clock = Harness.clock(5);
         Machine m = Harness.machine(5, clock);
         RqSpinLock l = locks.create(m, "L");

@@ -38,6 +38,7 @@ public final class HeadHandover {
     /** Runs the scenario; throws AssertionError on a violated property. */
     public static void run(Harness.LockFactory locks, boolean withSuccessor) throws InterruptedException {
         int n = withSuccessor ? 4 : 3;
+        Harness.initFailureClasses();
         ManualClock clock = Harness.clock(n);
         Machine m = Harness.machine(n, clock);
         RqSpinLock a = locks.create(m, "A");
