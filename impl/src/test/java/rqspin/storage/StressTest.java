@@ -14,17 +14,22 @@ import org.junit.jupiter.api.Test;
 /**
  * The CI form of the stress run (a short run of {@link Stress}), and its
  * command line. The final protocol must come out clean; v3 must show its
- * bugs. The CI run leaves {@link LockSite#MAP_FREE_STORAGE} out of the random
- * failures: two failures on one map_free visit are the two findings of
- * {@link FinalRevisitFindingTest}, tested there deterministically.
+ * bugs. The CI run leaves map_free's two lock sites
+ * ({@link LockSite#MAP_FREE_BUCKET}, {@link LockSite#MAP_FREE_STORAGE}) out
+ * of the random failures: a failure there is what the final-code findings
+ * need (F1-F3 of {@link FinalFindingsTest}, tested there deterministically),
+ * and at this failure rate about one run in fifteen met the one-failure
+ * finding of F3 and the model ls_final_f1_p2 (after map_free's b->lock
+ * failed, map_free or destroy frees a selem that is still on the bucket, P2),
+ * which made this test flaky (4 of 60 runs; 0 of 60 without these sites).
  */
 class StressTest {
-    private static final LockSite[] ALL_BUT_MAP_FREE_STORAGE = java.util.Arrays.stream(LockSite.values())
-            .filter(s -> s != LockSite.MAP_FREE_STORAGE).toArray(LockSite[]::new);
+    private static final LockSite[] ALL_BUT_MAP_FREE = java.util.Arrays.stream(LockSite.values())
+            .filter(s -> s != LockSite.MAP_FREE_STORAGE && s != LockSite.MAP_FREE_BUCKET).toArray(LockSite[]::new);
 
     private static Stress.Config ci(Protocol p) {
         return new Stress.Config().protocol(p).threads(4).ops(40_000).seed(1).failRate(0.02).mapFreePer10k(20)
-                .failSites(ALL_BUT_MAP_FREE_STORAGE);
+                .failSites(ALL_BUT_MAP_FREE);
     }
 
     @Test
