@@ -22,8 +22,8 @@ import rqspin.lock.Cpu;
  * be inside both.
  *
  * <h2>Grace periods</h2>
- * Each CPU has two counters, {@code ctr[cpu]} (vanilla) and
- * {@code traceCtr[cpu]} (Tasks Trace), that its thread increments when it
+ * Each CPU has a counter per kind of section, {@code vanilla.ctr[cpu]} and
+ * {@code trace.ctr[cpu]} (a {@code Readers} each), that its thread increments when it
  * enters its outermost section of that kind and again when it leaves it: odd
  * means inside. A callback (and a {@code synchronize_rcu}) takes a snapshot
  * of the counters of the CPUs that are inside at that moment; its grace
@@ -31,7 +31,7 @@ import rqspin.lock.Cpu;
  * started before has left. Readers that start later are not waited for.
  * <ul>
  * <li>{@link Flavor#RCU} ({@code call_rcu}) and {@link #synchronize}
- *     ({@code synchronize_rcu}) snapshot {@code ctr[]} only: they wait for
+ *     ({@code synchronize_rcu}) snapshot {@code vanilla} only: they wait for
  *     vanilla readers, never for a Tasks Trace reader.</li>
  * <li>{@link Flavor#TASKS_TRACE} ({@code call_rcu_tasks_trace}) snapshots
  *     both: a Tasks Trace grace period implies a vanilla one
@@ -58,8 +58,8 @@ import rqspin.lock.Cpu;
  *
  * <h2>Invariants</h2>
  * <ul>
- * <li>{@code ctr[i]} is odd iff {@code nesting[i] > 0}; {@code traceCtr[i]}
- *     is odd iff {@code traceNesting[i] > 0}.</li>
+ * <li>In each {@code Readers}, {@code ctr[i]} is odd iff
+ *     {@code nesting[i] > 0}.</li>
  * <li>Every callback in a queue has a snapshot taken when it was queued
  *     ({@code traceSnap} only for {@link Flavor#TASKS_TRACE}); it is invoked
  *     once, after that snapshot's grace period, after every earlier callback
@@ -70,9 +70,9 @@ import rqspin.lock.Cpu;
  *     queues.</li>
  * </ul>
  *
- * <p>Fields, and who writes them: {@code ctr[]} and {@code traceCtr[]} are
- * written by each CPU's own thread and read by all; {@code nesting[]} and
- * {@code traceNesting[]} are confined to each CPU's thread;
+ * <p>Fields, and who writes them: in {@code vanilla} and {@code trace},
+ * {@code ctr[]} is written by each CPU's own thread and read by all, and
+ * {@code nesting[]} is confined to each CPU's thread;
  * {@code pending[]}, {@code seq[]} and {@code order} are guarded by this
  * object's monitor; {@code runner} (0 or 1) lets one thread at a time invoke
  * callbacks, which run outside the monitor; {@code done[]} is written by the
@@ -109,9 +109,9 @@ public final class Rcu {
         final int seq;
         /** Queue order over both flavours: breaks ties when both heads are ready. */
         final long order;
-        /** ctr value of each CPU that was inside a vanilla section at call time; -1 for the others. */
+        /** {@code vanilla.snapshot()} at call time. */
         final int[] snap;
-        /** The same for traceCtr ({@link Flavor#TASKS_TRACE}); null for {@link Flavor#RCU}. */
+        /** {@code trace.snapshot()} at call time ({@link Flavor#TASKS_TRACE}); null for {@link Flavor#RCU}. */
         final int[] traceSnap;
         final Consumer<Cpu> fn;
 
@@ -125,13 +125,82 @@ public final class Rcu {
         }
     }
 
+    /**
+     * One kind of read-side section on every CPU: {@code ctr[cpu]} (odd means
+     * inside, written by the CPU's own thread, read by all) and
+     * {@code nesting[cpu]} (confined to the CPU's thread).
+     */
+    private static final class Readers {
+        /** The kernel's unlock and the kind of section, for the misuse message. */
+        final String unlockName;
+        final String sectionName;
+        final AtomicInteger[] ctr;
+        final int[] nesting;
+
+        Readers(String unlockName, String sectionName, int nrCpus) {
+            this.unlockName = unlockName;
+            this.sectionName = sectionName;
+            this.ctr = new AtomicInteger[nrCpus];
+            for (int i = 0; i < nrCpus; i++) {
+                ctr[i] = new AtomicInteger();
+            }
+            this.nesting = new int[nrCpus];
+        }
+
+        void enter(int id) {
+            if (nesting[id]++ == 0) {
+                ctr[id].getAndIncrement();
+            }
+        }
+
+        /**
+         * Leaves a section; true when it was the outermost one.
+         *
+         * @throws IllegalStateException if the CPU is not inside a section of this kind
+         */
+        boolean exit(int id) {
+            if (nesting[id] == 0) {
+                throw new IllegalStateException(unlockName + " on cpu" + id + " outside " + sectionName);
+            }
+            if (--nesting[id] == 0) {
+                ctr[id].getAndIncrement();
+                return true;
+            }
+            return false;
+        }
+
+        boolean inside(int id) {
+            return nesting[id] > 0;
+        }
+
+        /** The counter of each CPU that is inside now; -1 for the others. */
+        int[] snapshot() {
+            int[] snap = new int[ctr.length];
+            for (int i = 0; i < ctr.length; i++) {
+                int c = ctr[i].get();
+                snap[i] = (c & 1) != 0 ? c : -1;
+            }
+            return snap;
+        }
+
+        /** Whether every CPU of {@code snap} has left the section it was in. */
+        boolean ended(int[] snap) {
+            for (int i = 0; i < snap.length; i++) {
+                if (snap[i] >= 0 && ctr[i].get() == snap[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private static final int NR_FLAVORS = Flavor.values().length;
 
     private final Kernel kernel;
-    private final AtomicInteger[] ctr;
-    private final AtomicInteger[] traceCtr;
-    private final int[] nesting;
-    private final int[] traceNesting;
+    /** {@code rcu_read_lock} sections. */
+    private final Readers vanilla;
+    /** {@code rcu_read_lock_trace} sections. */
+    private final Readers trace;
     /** One queue per flavour, indexed by {@link Flavor#ordinal()}. */
     @SuppressWarnings("unchecked")
     private final ArrayDeque<Callback>[] pending = new ArrayDeque[NR_FLAVORS];
@@ -148,14 +217,8 @@ public final class Rcu {
 
     Rcu(Kernel kernel, int nrCpus) {
         this.kernel = kernel;
-        this.ctr = new AtomicInteger[nrCpus];
-        this.traceCtr = new AtomicInteger[nrCpus];
-        for (int i = 0; i < nrCpus; i++) {
-            ctr[i] = new AtomicInteger();
-            traceCtr[i] = new AtomicInteger();
-        }
-        this.nesting = new int[nrCpus];
-        this.traceNesting = new int[nrCpus];
+        this.vanilla = new Readers("rcu_read_unlock", "a read-side section", nrCpus);
+        this.trace = new Readers("rcu_read_unlock_trace", "a Tasks Trace read-side section", nrCpus);
         for (int f = 0; f < NR_FLAVORS; f++) {
             pending[f] = new ArrayDeque<>();
             done[f] = new AtomicInteger();
@@ -166,10 +229,7 @@ public final class Rcu {
 
     /** {@code rcu_read_lock}: sections nest; only the outermost is seen by grace periods. */
     public void readLock(Cpu cpu) {
-        int id = kernel.checkCpu(cpu).id();
-        if (nesting[id]++ == 0) {
-            ctr[id].getAndIncrement();
-        }
+        vanilla.enter(kernel.checkCpu(cpu).id());
     }
 
     /**
@@ -179,19 +239,14 @@ public final class Rcu {
      * @throws IllegalStateException if the CPU is not inside a section
      */
     public void readUnlock(Cpu cpu) {
-        int id = kernel.checkCpu(cpu).id();
-        if (nesting[id] == 0) {
-            throw new IllegalStateException("rcu_read_unlock on cpu" + id + " outside a read-side section");
-        }
-        if (--nesting[id] == 0) {
-            ctr[id].getAndIncrement();
+        if (vanilla.exit(kernel.checkCpu(cpu).id())) {
             runReady(cpu);
         }
     }
 
     /** Whether the CPU is inside a vanilla read-side section ({@code rcu_read_lock_held}). */
     public boolean isReader(Cpu cpu) {
-        return nesting[kernel.checkCpu(cpu).id()] > 0;
+        return vanilla.inside(kernel.checkCpu(cpu).id());
     }
 
     /**
@@ -201,10 +256,7 @@ public final class Rcu {
      * {@link Flavor#TASKS_TRACE} callbacks wait for it.
      */
     public void readLockTrace(Cpu cpu) {
-        int id = kernel.checkCpu(cpu).id();
-        if (traceNesting[id]++ == 0) {
-            traceCtr[id].getAndIncrement();
-        }
+        trace.enter(kernel.checkCpu(cpu).id());
     }
 
     /**
@@ -214,20 +266,14 @@ public final class Rcu {
      * @throws IllegalStateException if the CPU is not inside a Tasks Trace section
      */
     public void readUnlockTrace(Cpu cpu) {
-        int id = kernel.checkCpu(cpu).id();
-        if (traceNesting[id] == 0) {
-            throw new IllegalStateException("rcu_read_unlock_trace on cpu" + id
-                    + " outside a Tasks Trace read-side section");
-        }
-        if (--traceNesting[id] == 0) {
-            traceCtr[id].getAndIncrement();
+        if (trace.exit(kernel.checkCpu(cpu).id())) {
             runReady(cpu);
         }
     }
 
     /** Whether the CPU is inside a Tasks Trace read-side section ({@code rcu_read_lock_trace_held}). */
     public boolean isTraceReader(Cpu cpu) {
-        return traceNesting[kernel.checkCpu(cpu).id()] > 0;
+        return trace.inside(kernel.checkCpu(cpu).id());
     }
 
     // ------------------------------------------------------------------ grace periods
@@ -249,8 +295,8 @@ public final class Rcu {
             fn.accept(cpu);
             return;
         }
-        int[] snap = snapshot(ctr);
-        int[] traceSnap = flavor == Flavor.TASKS_TRACE ? snapshot(traceCtr) : null;
+        int[] snap = vanilla.snapshot();
+        int[] traceSnap = flavor == Flavor.TASKS_TRACE ? trace.snapshot() : null;
         int f = flavor.ordinal();
         synchronized (this) {
             pending[f].add(new Callback(flavor, ++seq[f], ++order, snap, traceSnap, fn));
@@ -270,8 +316,8 @@ public final class Rcu {
         if (isReader(cpu)) {
             throw new IllegalStateException("synchronize_rcu on cpu" + cpu.id() + " inside a read-side section");
         }
-        int[] snap = snapshot(ctr);
-        while (!ended(snap, ctr)) {
+        int[] snap = vanilla.snapshot();
+        while (!vanilla.ended(snap)) {
             runReady(cpu);
             Thread.yield();
         }
@@ -316,27 +362,9 @@ public final class Rcu {
         return true;
     }
 
-    private static int[] snapshot(AtomicInteger[] counters) {
-        int[] snap = new int[counters.length];
-        for (int i = 0; i < counters.length; i++) {
-            int c = counters[i].get();
-            snap[i] = (c & 1) != 0 ? c : -1;
-        }
-        return snap;
-    }
-
-    private static boolean ended(int[] snap, AtomicInteger[] counters) {
-        for (int i = 0; i < snap.length; i++) {
-            if (snap[i] >= 0 && counters[i].get() == snap[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Whether the grace period of {@code c} has ended (for its flavour). */
     private boolean ended(Callback c) {
-        return ended(c.snap, ctr) && (c.traceSnap == null || ended(c.traceSnap, traceCtr));
+        return vanilla.ended(c.snap) && (c.traceSnap == null || trace.ended(c.traceSnap));
     }
 
     /** The ready head queued first, removed from its queue, or null. Under the monitor. */
