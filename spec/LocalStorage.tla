@@ -382,6 +382,17 @@ RECURSIVE WalkRead(_, _), WalkFind(_, _)
 WalkRead(y, m) == IF y = NULL THEN {} ELSE IF sel[y].smap = m THEN {y} ELSE {y} \cup WalkRead(sel[y].lnext, m)
 WalkFind(y, m) == IF y = NULL THEN NULL ELSE IF sel[y].smap = m THEN y ELSE WalkFind(sel[y].lnext, m)
 
+\* bpf_local_storage_lookup(l, m) in one step (an LS l, possibly NULL, and map m).
+\* The fast path: local_storage->cache[smap->cache_idx] holds an sdata of smap.
+CacheSlot(l, m) == IF l = NULL THEN NULL ELSE lsv[l].cache[m]
+CacheHit(l, m) == CacheSlot(l, m) # NULL /\ sel[CacheSlot(l, m)].smap = m
+\* The selem found (NULL if none), and every selem read on the way.
+LookupFound(l, m) ==
+    IF l = NULL THEN NULL ELSE IF CacheHit(l, m) THEN CacheSlot(l, m) ELSE WalkFind(lsv[l].first, m)
+LookupReads(l, m) ==
+    IF l = NULL THEN {}
+    ELSE {CacheSlot(l, m)} \cup (IF CacheHit(l, m) THEN {} ELSE WalkRead(lsv[l].first, m))
+
 -----------------------------------------------------------------------------
 (* refcount_t, as include/linux/refcount.h implements it.                   *)
 
@@ -1105,10 +1116,8 @@ UpdateLockStorage(p) ==
            m == MapOf(p)
            x == loc[p].x
            h == lsv[l].lock
-           cached == lsv[l].cache[m]
-           hit == cached # NULL /\ sel[cached].smap = m
-           old == IF hit THEN cached ELSE WalkFind(lsv[l].first, m)
-           readSet == IF hit THEN {cached} ELSE {cached} \cup WalkRead(lsv[l].first, m)
+           old == LookupFound(l, m)
+           readSet == LookupReads(l, m)
        IN \/ /\ h = NULL /\ lsv[l].first = NULL
              /\ UpdateFreeNew(p, "eagain", sel, lsv)
              /\ UNCHANGED fails
@@ -1212,11 +1221,8 @@ DeleteStart(p) ==
     /\ LET o == Owner(p)
            m == MapOf(p)
            l == own[o].storage
-           cached == IF l = NULL THEN NULL ELSE lsv[l].cache[m]
-           hit == cached # NULL /\ sel[cached].smap = m
-           x == IF l = NULL THEN NULL ELSE IF hit THEN cached ELSE WalkFind(lsv[l].first, m)
-           readSet == IF l = NULL THEN {} ELSE IF hit THEN {cached} ELSE {cached} \cup WalkRead(lsv[l].first, m)
-           B == UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, readSet)
+           x == LookupFound(l, m)
+           B == UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, LookupReads(l, m))
        IN IF x = NULL \/ sel[x].inL = NULL
           THEN \* -ENOENT, or 0 when it is already unlinked; the program ends: rcu_read_unlock
                /\ bugs' = bugs \cup B
@@ -1308,14 +1314,10 @@ LookupStart(p) ==
     /\ LET o == Owner(p)
            m == MapOf(p)
            l == own[o].storage
-           cached == IF l = NULL THEN NULL ELSE lsv[l].cache[m]
-           hit == cached # NULL /\ sel[cached].smap = m
-           x == IF l = NULL THEN NULL ELSE IF hit THEN cached ELSE WalkFind(lsv[l].first, m)
-           readSet == IF l = NULL THEN {} ELSE IF hit THEN {cached} ELSE {cached} \cup WalkRead(lsv[l].first, m)
-       IN /\ bugs' = bugs \cup UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, readSet)
+           x == LookupFound(l, m)
+       IN /\ bugs' = bugs \cup UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, LookupReads(l, m))
           /\ loc' = [loc EXCEPT ![p].x = x, ![p].stg = l]
-          /\ pc' = [pc EXCEPT ![p] = IF x = NULL THEN "lookup:use_sdata"
-                                     ELSE IF hit THEN "lookup:use_sdata" ELSE "lookup:insert_cache"]
+          /\ pc' = [pc EXCEPT ![p] = IF x = NULL \/ CacheHit(l, m) THEN "lookup:use_sdata" ELSE "lookup:insert_cache"]
     /\ readers' = readers \cup {p}
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, cbs, gpw, fails, warns>>
 
@@ -1331,8 +1333,8 @@ SleepableLookupStart(p) ==
     /\ LET o == Owner(p)
            m == MapOf(p)
            l == own[o].storage
-           cached == IF l = NULL THEN NULL ELSE lsv[l].cache[m]
-           hit == cached # NULL /\ sel[cached].smap = m
+           cached == CacheSlot(l, m)
+           hit == CacheHit(l, m)
        IN /\ bugs' = bugs \cup UseOwner(p, {o}) \cup UseLS(p, {l}) \cup UseSel(p, {cached})
           /\ loc' = [loc EXCEPT ![p].x = IF hit THEN cached ELSE NULL, ![p].stg = l,
                                  ![p].cur = IF l = NULL \/ hit THEN NULL ELSE lsv[l].first]
