@@ -26,5 +26,8 @@ public enum Mutation {
      *  may both link a selem for the same (owner, map). */
     UPDATE_NO_RECHECK,
     /** RCU callbacks run at {@code call_rcu} time, without waiting for a grace period. */
-    RCU_NO_GRACE_PERIOD
+    RCU_NO_GRACE_PERIOD,
+    /** {@code call_rcu_tasks_trace} waits for vanilla readers only, as {@code call_rcu} does: a
+     *  sleepable program's walker is not waited for (the check of delete and update against it). */
+    TASKS_TRACE_AS_RCU
 }

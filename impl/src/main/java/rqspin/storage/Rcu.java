@@ -296,7 +296,8 @@ public final class Rcu {
             return;
         }
         int[] snap = vanilla.snapshot();
-        int[] traceSnap = flavor == Flavor.TASKS_TRACE ? trace.snapshot() : null;
+        boolean waitsForTrace = flavor == Flavor.TASKS_TRACE && kernel.mutation != Mutation.TASKS_TRACE_AS_RCU;
+        int[] traceSnap = waitsForTrace ? trace.snapshot() : null;
         int f = flavor.ordinal();
         synchronized (this) {
             pending[f].add(new Callback(flavor, ++seq[f], ++order, snap, traceSnap, fn));

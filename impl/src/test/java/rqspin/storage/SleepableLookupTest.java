@@ -243,6 +243,28 @@ class SleepableLookupTest {
         }
     }
 
+    /**
+     * The check above can fail: with {@link Mutation#TASKS_TRACE_AS_RCU}
+     * delete frees x1 after a vanilla grace period only, and the sleepable
+     * walker reads it.
+     */
+    @Test
+    void deleteFreeingWithAVanillaGracePeriodIsCaught() throws Exception {
+        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL)
+                .mutation(Mutation.TASKS_TRACE_AS_RCU))) {
+            TwoMaps s = new TwoMaps(w);
+            Gate.Hold onX1 = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            World.Run lookup = w.start(1, c -> s.m2.lookupSleepable(c, s.o1));
+            onX1.awaitReached();
+            assertNull(w.start(2, c -> s.m1.delete(c, s.o1)).join(), w.gate.trace());
+            assertTrue(s.x1.isFreed(), "the mutant does not wait for the sleepable walker:\n" + w.gate.trace());
+            onX1.open();
+            assertTrue(lookup.join() instanceof UseAfterFreeError, w.gate.trace());
+            assertEquals(1, w.kernel.audit().count(Violation.Property.P5_NO_USE_AFTER_FREE),
+                    w.kernel.audit().violations().toString());
+        }
+    }
+
     // ------------------------------------------------------------------ lookupSleepable alone
 
     @Test
