@@ -174,6 +174,27 @@ public final class TlcOutput {
         return Long.parseLong(digits.replace(",", ""));
     }
 
+    static final int BEHAVIOR_UP_TO_HERE = 2121;
+
+    /**
+     * Every error trace of a run that reported several (TLC {@code -continue},
+     * e.g. one per simulated behaviour): a trace starts at each "The behavior
+     * up to this point is" message and holds the trace states after it.
+     */
+    static List<List<TlcResult.State>> traces(List<String> output) {
+        List<List<TlcResult.State>> out = new ArrayList<>();
+        List<TlcResult.State> cur = null;
+        for (Message m : messages(output)) {
+            if (m.code() == BEHAVIOR_UP_TO_HERE) {
+                cur = new ArrayList<>();
+                out.add(cur);
+            } else if (m.code() == STATE && cur != null) {
+                cur.add(state(m.text()));
+            }
+        }
+        return out;
+    }
+
     /** {@code N: <Action line .. of module M>} followed by {@code /\ var = value} lines. */
     static TlcResult.State state(String text) {
         int nl = text.indexOf('\n');
