@@ -8,8 +8,6 @@ import static rqspin.lock.LockWord.PENDING_MASK;
 import static rqspin.lock.LockWord.PENDING_VAL;
 import static rqspin.lock.LockWord.TAIL_MASK;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * The queued spin lock ({@code qspinlock}, kernel/locking/qspinlock.c)
  * without paravirt hooks: the same lock word, pending bit and MCS queue as
@@ -28,12 +26,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>No misuse checks either: like the kernel's, {@link #unlock} trusts its
  * caller. Only the CPU argument of {@link #lock} is checked (its thread).
+ *
+ * <p>The lock word and the operations of qspinlock.h ({@code queued_spin_trylock},
+ * {@code queued_fetch_set_pending_acquire}, {@code clear_pending},
+ * {@code clear_pending_set_locked}, {@code set_locked}, {@code xchg_tail})
+ * are inherited from {@link QueuedLockWord}, shared with {@link RqSpinLock}.
  */
-public final class QSpinLock {
+public final class QSpinLock extends QueuedLockWord {
     private static final int PENDING_LOOPS = 1;
 
-    /** The lock word (tail, pending, locked); written by every CPU through atomic operations only. */
-    final AtomicInteger word = new AtomicInteger();
     private final Machine machine;
     private final String name;
 
@@ -106,11 +107,11 @@ public final class QSpinLock {
                         relax();
                     }
                 }
-                word.getAndAdd(LOCKED_VAL - PENDING_VAL); // clear_pending_set_locked
+                clearPendingSetLocked();
                 return;
             }
             if ((val & PENDING_MASK) == 0) {
-                word.getAndAdd(-PENDING_VAL); // clear_pending: undo
+                clearPending(); // undo, only if we set it
             }
         }
         queue(cpu);
@@ -150,7 +151,7 @@ public final class QSpinLock {
             if ((val & TAIL_MASK) == tail && word.compareAndSet(val, LOCKED_VAL)) {
                 return;
             }
-            word.getAndAdd(LOCKED_VAL); // set_locked
+            setLocked();
             if (next == null) {
                 while ((next = node.next) == null) {
                     relax();
@@ -159,28 +160,6 @@ public final class QSpinLock {
             next.locked = 1;
         } finally {
             node0.count--;
-        }
-    }
-
-    private boolean trylock() {
-        return word.get() == 0 && word.compareAndSet(0, LOCKED_VAL);
-    }
-
-    private int fetchSetPending() {
-        for (;;) {
-            int old = word.get();
-            if (word.compareAndSet(old, old | PENDING_VAL)) {
-                return old;
-            }
-        }
-    }
-
-    private int xchgTail(int tail) {
-        for (;;) {
-            int old = word.get();
-            if (word.compareAndSet(old, (old & LOCKED_PENDING_MASK) | tail)) {
-                return old & TAIL_MASK;
-            }
         }
     }
 

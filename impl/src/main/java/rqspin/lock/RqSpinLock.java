@@ -8,8 +8,6 @@ import static rqspin.lock.LockWord.PENDING_MASK;
 import static rqspin.lock.LockWord.PENDING_VAL;
 import static rqspin.lock.LockWord.TAIL_MASK;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * The resilient queued spin lock ({@code rqspinlock_t}, kernel/bpf/rqspinlock.c):
  * a qspinlock whose lock attempt fails with {@code -EDEADLK} or
@@ -32,8 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>State</h2>
  * <ul>
- * <li>The lock word, one {@link AtomicInteger} laid out as in {@link LockWord}:
- *     (tail, pending, locked).</li>
+ * <li>The lock word, one {@code AtomicInteger} laid out as in {@link LockWord}:
+ *     (tail, pending, locked), with the operations of qspinlock.h on it,
+ *     inherited from {@link QueuedLockWord} (shared with {@link QSpinLock},
+ *     as the kernel shares the header).</li>
  * <li>Per CPU ({@link Cpu}): four MCS nodes {@code rqnodes[]}, node 0's
  *     {@code count} being the slow-path nesting depth, and the held-lock
  *     table {@code rqspinlock_held_locks} ({@link HeldLocks}, 31 slots).</li>
@@ -82,8 +82,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     {@link HeldLocks#grab} / {@link HeldLocks#release}.</li>
  * <li>{@code queued_spin_trylock}, {@code queued_fetch_set_pending_acquire},
  *     {@code clear_pending}, {@code clear_pending_set_locked},
- *     {@code set_locked}, {@code xchg_tail}, {@code try_cmpxchg_tail}:
- *     methods of the same names in Java style.</li>
+ *     {@code set_locked}, {@code xchg_tail}: methods of the same names in
+ *     Java style, inherited from {@link QueuedLockWord};
+ *     {@code try_cmpxchg_tail} (rqspinlock.c): {@link #tryCmpxchgTail}.</li>
  * <li>{@code resilient_tas_spin_lock}: {@link #tasSpinLock}.</li>
  * <li>{@code res_spin_unlock}: {@link #unlock}.</li>
  * <li>{@code trace_contention_begin} / {@code trace_contention_end}: the
@@ -121,7 +122,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </table>
  *
  * <h2>Memory accesses</h2>
- * Every shared access goes through {@link AtomicInteger} get, lazySet (a
+ * Every shared access goes through {@code AtomicInteger} get, lazySet (a
  * release store), compareAndSet and getAndAdd, or through volatile fields
  * (the MCS nodes): all inside what Java PathFinder models. The kernel's byte
  * and halfword stores to the locked byte, the pending byte and the tail
@@ -129,12 +130,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (each is applied only when the bits it changes are known, e.g. the
  * unlocking owner knows the locked byte is 1).
  */
-public final class RqSpinLock {
+public final class RqSpinLock extends QueuedLockWord {
     /** _Q_PENDING_LOOPS of the generic code: one extra read while a pending-to-locked handover is in progress. */
     private static final int PENDING_LOOPS = 1;
 
-    /** The lock word (tail, pending, locked); written by every CPU through atomic operations only. */
-    final AtomicInteger word = new AtomicInteger();
     private final Machine machine;
     private final Version version;
     private final boolean v619;
@@ -635,47 +634,7 @@ public final class RqSpinLock {
     }
 
     // ------------------------------------------------------------------
-    // Lock word operations (qspinlock.h), each atomic on the whole word
-
-    /** {@code queued_spin_trylock}. */
-    private boolean trylock() {
-        return word.get() == 0 && word.compareAndSet(0, LOCKED_VAL);
-    }
-
-    /** {@code queued_fetch_set_pending_acquire}: atomic fetch-or of the pending bit. */
-    private int fetchSetPending() {
-        for (;;) {
-            int old = word.get();
-            if (word.compareAndSet(old, old | PENDING_VAL)) {
-                return old;
-            }
-        }
-    }
-
-    /** {@code clear_pending}: *,1,* -> *,0,* (the caller set the bit). */
-    private void clearPending() {
-        word.getAndAdd(-PENDING_VAL);
-    }
-
-    /** {@code clear_pending_set_locked}: *,1,0 -> *,0,1. */
-    private void clearPendingSetLocked() {
-        word.getAndAdd(LOCKED_VAL - PENDING_VAL);
-    }
-
-    /** {@code set_locked}: *,*,0 -> *,*,1. */
-    private void setLocked() {
-        word.getAndAdd(LOCKED_VAL);
-    }
-
-    /** {@code xchg_tail}: replace the tail, keep locked and pending; returns the old tail bits. */
-    private int xchgTail(int tail) {
-        for (;;) {
-            int old = word.get();
-            if (word.compareAndSet(old, (old & LOCKED_PENDING_MASK) | tail)) {
-                return old & TAIL_MASK;
-            }
-        }
-    }
+    // Lock word operations: those of qspinlock.h are inherited from QueuedLockWord
 
     /** {@code try_cmpxchg_tail}: n,*,* -> newTail,*,* if the tail is still {@code tail}. */
     private boolean tryCmpxchgTail(int tail, int newTail) {

@@ -1,0 +1,77 @@
+package rqspin.lock;
+
+import static rqspin.lock.LockWord.LOCKED_PENDING_MASK;
+import static rqspin.lock.LockWord.LOCKED_VAL;
+import static rqspin.lock.LockWord.PENDING_VAL;
+import static rqspin.lock.LockWord.TAIL_MASK;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The lock word of a queued spin lock and the operations on it that
+ * kernel/locking/qspinlock.h shares between {@code qspinlock} and
+ * {@code rqspinlock}: {@link QSpinLock} and {@link RqSpinLock} both extend
+ * this class, as both kernel locks include that header. The word is laid
+ * out as in {@link LockWord}: (tail, pending, locked).
+ *
+ * <p>Invariant: every write to {@link #word} is an atomic operation on the
+ * whole word (compareAndSet or getAndAdd); the kernel's byte and halfword
+ * stores become adds or CAS loops with the same effect, each applied only
+ * when the caller knows the bits it changes (e.g. {@link #clearPending} only
+ * by the CPU that set the bit).
+ *
+ * <p>Each method reads the field {@code word} at every access, as the code it
+ * replaces did: under Java PathFinder each read of that final field is a
+ * scheduling point (the .jpf files set {@code vm.shared.skip_finals = false}),
+ * so the operations keep the interleavings they had when each lock class had
+ * its own copy. A subclass, not a holder object or static helpers taking the
+ * {@link AtomicInteger}: no extra indirection on the fast path, and no change
+ * in what JPF explores.
+ */
+abstract class QueuedLockWord {
+    /** The lock word (tail, pending, locked); written by every CPU through atomic operations only. */
+    final AtomicInteger word = new AtomicInteger();
+
+    QueuedLockWord() {
+    }
+
+    /** {@code queued_spin_trylock}: 0 to (0,0,1). */
+    final boolean trylock() {
+        return word.get() == 0 && word.compareAndSet(0, LOCKED_VAL);
+    }
+
+    /** {@code queued_fetch_set_pending_acquire}: atomic fetch-or of the pending bit; returns the old word. */
+    final int fetchSetPending() {
+        for (;;) {
+            int old = word.get();
+            if (word.compareAndSet(old, old | PENDING_VAL)) {
+                return old;
+            }
+        }
+    }
+
+    /** {@code clear_pending}: *,1,* to *,0,* (the caller set the bit). */
+    final void clearPending() {
+        word.getAndAdd(-PENDING_VAL);
+    }
+
+    /** {@code clear_pending_set_locked}: *,1,0 to *,0,1. */
+    final void clearPendingSetLocked() {
+        word.getAndAdd(LOCKED_VAL - PENDING_VAL);
+    }
+
+    /** {@code set_locked}: *,*,0 to *,*,1. */
+    final void setLocked() {
+        word.getAndAdd(LOCKED_VAL);
+    }
+
+    /** {@code xchg_tail}: replace the tail, keep locked and pending; returns the old tail bits. */
+    final int xchgTail(int tail) {
+        for (;;) {
+            int old = word.get();
+            if (word.compareAndSet(old, (old & LOCKED_PENDING_MASK) | tail)) {
+                return old & TAIL_MASK;
+            }
+        }
+    }
+}
