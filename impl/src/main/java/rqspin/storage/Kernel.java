@@ -233,7 +233,8 @@ public final class Kernel {
      * injector may make it fail without touching the lock; otherwise the
      * real {@link RqSpinLock}. Returns null when the lock is held, or the
      * errno; every failure is recorded, marks the objects it concerned (for
-     * P7), and is shown to the tracer.
+     * P7), and is shown to the tracer. Called only by
+     * {@link CriticalSection#locked}, which runs the critical section.
      */
     Errno lock(Cpu cpu, LockSite site, RqSpinLock lock, Selem x, LocalStorage ls) {
         int number = failures.nextAttempt();

@@ -164,18 +164,11 @@ public final class LocalStorage extends Freeable {
      * later lookup); if the lock fails, nothing is cached.
      */
     void insertCache(Cpu cpu, LocalStorageMap smap, Selem x) {
-        kernel.step(cpu, Step.LOOKUP_INSERT_CACHE, x);
-        Errno err = kernel.lock(cpu, LockSite.LOOKUP_CACHE, lock, x, this);
-        if (err != null) {
-            return;
-        }
-        try {
+        CriticalSection.locked(kernel, cpu, Step.LOOKUP_INSERT_CACHE, LockSite.LOOKUP_CACHE, lock, x, this, () -> {
             if (kernel.mutation == Mutation.INSERT_CACHE_UNCHECKED || x.snode.isHashed()) {
                 setCacheSlot(smap.cacheIdx(), x);
             }
-        } finally {
-            lock.unlock(cpu);
-        }
+        });
     }
 
     // ------------------------------------------------------------------ link / unlink under the lock
@@ -258,46 +251,46 @@ public final class LocalStorage extends Freeable {
             return;
         }
         LocalStorage ls = x.localStorage();
-        k.step(cpu, Step.DELETE_LOCK_STORAGE, x);
-        Errno err = k.lock(cpu, LockSite.DELETE_STORAGE, ls.lock, x, ls);
+        Unlinked u = new Unlinked();
+        Errno err = CriticalSection.locked(k, cpu, Step.DELETE_LOCK_STORAGE, LockSite.DELETE_STORAGE, ls.lock, x, ls,
+                () -> {
+                    if (!x.snode.isHashed()) {
+                        return;
+                    }
+                    // bpf_selem_unlink_map: always from the map first, the storage list owns the selem
+                    LocalStorageMap m = x.smap();
+                    LocalStorageMap.Bucket b = m.selectBucket(k.protocol == Protocol.V3 ? x : x.localStorage());
+                    Errno e = CriticalSection.locked(k, cpu, Step.DELETE_LOCK_BUCKET, LockSite.DELETE_BUCKET, b.lock,
+                            x, ls, () -> {
+                                k.step(cpu, Step.DELETE_UNLINK, x);
+                                b.list.del(x.mapNode);
+                            });
+                    if (e != null) {
+                        throw k.lockError(e, LockSite.DELETE_BUCKET, x); // nothing unlinked
+                    }
+                    u.lastSelem = ls.unlinkStorageNolock(cpu, x);
+                    u.nodes = 2;
+                });
         if (err != null) {
             throw k.lockError(err, LockSite.DELETE_STORAGE, x);
         }
-        boolean freeLocalStorage = false;
-        boolean freeSelem = false;
-        StorageException failure = null;
-        try {
-            if (x.snode.isHashed()) {
-                // bpf_selem_unlink_map: always from the map first, the storage list owns the selem
-                LocalStorageMap m = x.smap();
-                LocalStorageMap.Bucket b = m.selectBucket(k.protocol == Protocol.V3 ? x : x.localStorage());
-                k.step(cpu, Step.DELETE_LOCK_BUCKET, x);
-                err = k.lock(cpu, LockSite.DELETE_BUCKET, b.lock, x, ls);
-                if (err != null) {
-                    failure = k.lockError(err, LockSite.DELETE_BUCKET, x);
-                } else {
-                    try {
-                        k.step(cpu, Step.DELETE_UNLINK, x);
-                        b.list.del(x.mapNode);
-                    } finally {
-                        b.lock.unlock(cpu);
-                    }
-                    freeLocalStorage = ls.unlinkStorageNolock(cpu, x);
-                    freeSelem = true;
-                }
-            }
-        } finally {
-            ls.lock.unlock(cpu);
-        }
-        if (freeSelem) {
+        if (u.nodes == 2) {
             Selem.free(cpu, x, false, "bpf_selem_unlink");
         }
-        if (freeLocalStorage) {
+        if (u.lastSelem) {
             free(cpu, ls, false, "bpf_selem_unlink (last selem)");
         }
-        if (failure != null) {
-            throw failure;
-        }
+    }
+
+    /**
+     * What one call of delete or of a teardown unlink did under its locks,
+     * for the code after them. Confined to the calling CPU.
+     */
+    private static final class Unlinked {
+        /** Nodes ({@code map_node}, {@code snode}) this call unlinked. */
+        int nodes;
+        /** This call unlinked the storage's last selem: it frees the storage too. */
+        boolean lastSelem;
     }
 
     // ------------------------------------------------------------------ bpf_selem_unlink_nofail [FINAL]
@@ -326,35 +319,22 @@ public final class LocalStorage extends Freeable {
     static void unlinkNofail(Cpu cpu, Selem x, LocalStorageMap.Bucket bMapFree) {
         Kernel k = x.kernel;
         boolean inMapFree = bMapFree != null;
-        boolean freeStorage = false;
-        int unlink = 0;
+        Unlinked u = new Unlinked();
         k.step(cpu, Step.NOFAIL_READ, x);
         LocalStorage ls = x.localStorage();
         LocalStorageMap smap = x.smap();
 
         if (smap != null) {
-            LocalStorageMap.Bucket b = bMapFree;
-            if (b == null) {
-                if (ls == null) {
-                    k.audit.record(Violation.Property.LIST_INTEGRITY,
-                            "select_bucket(smap, NULL) in destroy for " + x, cpu);
-                }
-                b = smap.selectBucket(ls);
-            }
-            k.step(cpu, Step.NOFAIL_LOCK_BUCKET, x);
-            Errno err = k.lock(cpu, inMapFree ? LockSite.MAP_FREE_BUCKET : LockSite.DESTROY_BUCKET, b.lock, x, ls);
-            if (err == null) {
-                try {
-                    k.step(cpu, Step.NOFAIL_UNLINK_MAP, x);
-                    if (x.mapNode.isHashed()) {
-                        b.list.del(x.mapNode);
-                        x.freeFields(smap, inMapFree ? "map_free" : "destroy");
-                        unlink++;
-                    }
-                } finally {
-                    b.lock.unlock(cpu);
-                }
-            }
+            LocalStorageMap.Bucket b = inMapFree ? bMapFree : destroyBucket(cpu, x, smap, ls);
+            Errno err = CriticalSection.locked(k, cpu, Step.NOFAIL_LOCK_BUCKET,
+                    inMapFree ? LockSite.MAP_FREE_BUCKET : LockSite.DESTROY_BUCKET, b.lock, x, ls, () -> {
+                        k.step(cpu, Step.NOFAIL_UNLINK_MAP, x);
+                        if (x.mapNode.isHashed()) {
+                            b.list.del(x.mapNode);
+                            x.freeFields(smap, inMapFree ? "map_free" : "destroy");
+                            u.nodes++;
+                        }
+                    });
             if (err != null && inMapFree) {
                 k.audit.warn(Kernel.WARN_MAP_FREE); // WARN_ON_ONCE(err && in_map_free)
             }
@@ -365,25 +345,20 @@ public final class LocalStorage extends Freeable {
         }
 
         if (ls != null) {
-            k.step(cpu, Step.NOFAIL_LOCK_STORAGE, x);
-            Errno err = k.lock(cpu, inMapFree ? LockSite.MAP_FREE_STORAGE : LockSite.DESTROY_STORAGE, ls.lock, x, ls);
-            if (err == null) {
-                try {
-                    k.step(cpu, Step.NOFAIL_UNLINK_STORAGE, x);
-                    if (x.snode.isHashed()) {
-                        ls.use("read list.first");
-                        freeStorage = ls.list.isSingular(x.snode);
-                        // destroy may skip the owner's pointers: the owner is going away
-                        if (smap != null && inMapFree) {
-                            ls.unlinkStorageNolockMisc(cpu, x, smap, freeStorage, true);
+            Errno err = CriticalSection.locked(k, cpu, Step.NOFAIL_LOCK_STORAGE,
+                    inMapFree ? LockSite.MAP_FREE_STORAGE : LockSite.DESTROY_STORAGE, ls.lock, x, ls, () -> {
+                        k.step(cpu, Step.NOFAIL_UNLINK_STORAGE, x);
+                        if (x.snode.isHashed()) {
+                            ls.use("read list.first");
+                            u.lastSelem = ls.list.isSingular(x.snode);
+                            // destroy may skip the owner's pointers: the owner is going away
+                            if (smap != null && inMapFree) {
+                                ls.unlinkStorageNolockMisc(cpu, x, smap, u.lastSelem, true);
+                            }
+                            ls.list.del(x.snode);
+                            u.nodes++;
                         }
-                        ls.list.del(x.snode);
-                        unlink++;
-                    }
-                } finally {
-                    ls.lock.unlock(cpu);
-                }
-            }
+                    });
             if (err == null || !inMapFree) {
                 k.step(cpu, Step.NOFAIL_CLEAR_LOCAL_STORAGE, x);
                 x.setLocalStorage(null);
@@ -394,21 +369,29 @@ public final class LocalStorage extends Freeable {
         boolean free;
         int bit = inMapFree ? Selem.SELEM_MAP_UNLINKED : Selem.SELEM_STORAGE_UNLINKED;
         x.use("atomic_or(selem->state)");
-        if (unlink != 2) {
+        if (u.nodes != 2) {
             atomicOr(x, bit);
         }
         if (k.mutation == Mutation.NOFAIL_NO_CMPXCHG) {
             k.step(cpu, Step.NOFAIL_SET_STATE, x); // the window between the or and the read
-            free = unlink == 2 || x.state.get() == Selem.SELEM_UNLINKED;
+            free = u.nodes == 2 || x.state.get() == Selem.SELEM_UNLINKED;
         } else {
-            free = unlink == 2 || x.state.compareAndSet(Selem.SELEM_UNLINKED, Selem.SELEM_TOFREE);
+            free = u.nodes == 2 || x.state.compareAndSet(Selem.SELEM_UNLINKED, Selem.SELEM_TOFREE);
         }
         if (free) {
             Selem.free(cpu, x, true, inMapFree ? "bpf_selem_unlink_nofail(map_free)" : "bpf_selem_unlink_nofail(destroy)");
         }
-        if (freeStorage) {
+        if (u.lastSelem) {
             free(cpu, ls, true, inMapFree ? "bpf_selem_unlink_nofail(map_free)" : "bpf_selem_unlink_nofail(destroy)");
         }
+    }
+
+    /** destroy's bucket: {@code select_bucket(smap, local_storage)} (a NULL local_storage is a list-integrity bug). */
+    private static LocalStorageMap.Bucket destroyBucket(Cpu cpu, Selem x, LocalStorageMap smap, LocalStorage ls) {
+        if (ls == null) {
+            x.kernel.audit.record(Violation.Property.LIST_INTEGRITY, "select_bucket(smap, NULL) in destroy for " + x, cpu);
+        }
+        return smap.selectBucket(ls);
     }
 
     /** {@code atomic_or} (a CAS loop: Java PathFinder lacks the bitwise-or access modes). */
@@ -442,50 +425,40 @@ public final class LocalStorage extends Freeable {
     static void unlinkLockless(Cpu cpu, Selem x, List<Selem> toFree, LockSite.Function caller) {
         Kernel k = x.kernel;
         boolean mapFree = caller == LockSite.Function.MAP_FREE;
-        int unlink = 0;
+        Unlinked u = new Unlinked();
         k.step(cpu, Step.LOCKLESS_READ, x);
         LocalStorage ls = x.localStorage();
         LocalStorageMap smap = x.smap();
 
         if (smap != null) {
             LocalStorageMap.Bucket b = smap.selectBucket(x);
-            k.step(cpu, Step.LOCKLESS_LOCK_BUCKET, x);
-            Errno err = k.lock(cpu, mapFree ? LockSite.MAP_FREE_BUCKET : LockSite.DESTROY_BUCKET, b.lock, x, ls);
-            if (err == null) {
-                try {
-                    k.step(cpu, Step.LOCKLESS_UNLINK_MAP, x);
-                    if (x.mapNode.isHashed()) {
-                        b.list.del(x.mapNode);
-                        x.freeFields(smap, mapFree ? "map_free" : "destroy");
-                        x.setSmap(null);
-                        unlink++;
-                    }
-                } finally {
-                    b.lock.unlock(cpu);
-                }
-            } else if (mapFree) {
+            Errno err = CriticalSection.locked(k, cpu, Step.LOCKLESS_LOCK_BUCKET,
+                    mapFree ? LockSite.MAP_FREE_BUCKET : LockSite.DESTROY_BUCKET, b.lock, x, ls, () -> {
+                        k.step(cpu, Step.LOCKLESS_UNLINK_MAP, x);
+                        if (x.mapNode.isHashed()) {
+                            b.list.del(x.mapNode);
+                            x.freeFields(smap, mapFree ? "map_free" : "destroy");
+                            x.setSmap(null);
+                            u.nodes++;
+                        }
+                    });
+            if (err != null && mapFree) {
                 x.setSmap(null);
             }
         }
 
         if (ls != null && !mapFree) {
-            k.step(cpu, Step.LOCKLESS_LOCK_STORAGE, x);
-            Errno err = k.lock(cpu, LockSite.DESTROY_STORAGE, ls.lock, x, ls);
-            if (err == null) {
-                try {
-                    k.step(cpu, Step.LOCKLESS_UNLINK_STORAGE, x);
-                    ls.list.del(x.snode);
-                    unlink++;
-                } finally {
-                    ls.lock.unlock(cpu);
-                }
-            }
-            x.setLocalStorage(null);
+            CriticalSection.locked(k, cpu, Step.LOCKLESS_LOCK_STORAGE, LockSite.DESTROY_STORAGE, ls.lock, x, ls, () -> {
+                k.step(cpu, Step.LOCKLESS_UNLINK_STORAGE, x);
+                ls.list.del(x.snode);
+                u.nodes++;
+            });
+            x.setLocalStorage(null); // whatever the lock did
         }
 
         k.step(cpu, Step.LOCKLESS_DEC_LINK_CNT, x);
         x.use("atomic_dec_and_test(selem->link_cnt)");
-        if (unlink == 2 || x.linkCnt.getAndAdd(-1) == 1) {
+        if (u.nodes == 2 || x.linkCnt.getAndAdd(-1) == 1) {
             toFree.add(x);
         }
     }

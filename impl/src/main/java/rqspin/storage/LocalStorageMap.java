@@ -210,7 +210,6 @@ public final class LocalStorageMap extends Freeable {
 
     private void doUpdate(Cpu cpu, Owner owner, byte[] value, long flags) throws StorageException {
         Kernel k = kernel;
-        boolean v3 = k.protocol == Protocol.V3;
         k.step(cpu, Step.UPDATE_START, owner);
         LocalStorage ls = owner.storage();
         if (ls == null || ls.isEmpty()) {
@@ -241,83 +240,105 @@ public final class LocalStorageMap extends Freeable {
         }
 
         k.step(cpu, Step.UPDATE_SELEM_ALLOC, owner);
-        Selem alloc = selemAlloc(owner, value);
-        Selem oldToFree = null;
+        Update u = new Update(selemAlloc(owner, value));
+        Selem found = lockless;
         StorageException failure = null;
-        k.step(cpu, Step.UPDATE_LOCK_STORAGE, alloc);
-        Errno err = k.lock(cpu, LockSite.UPDATE_STORAGE, ls.lock, alloc, ls);
-        if (err != null) {
-            failure = k.lockError(err, LockSite.UPDATE_STORAGE, alloc);
-        } else {
-            try {
-                k.step(cpu, Step.UPDATE_LOOKUP_OLD, alloc);
-                if (ls.isEmpty()) {
-                    // a parallel delete emptied it: the storage is going away
-                    failure = new StorageException(Err.EAGAIN, owner + "'s local storage " + ls + " was emptied meanwhile");
-                } else {
-                    Selem old = k.mutation == Mutation.UPDATE_NO_RECHECK ? lockless : ls.lookup(cpu, this, false);
-                    failure = flagsError(old, flags);
-                    if (failure == null && old != null && (flags & BPF_F_LOCK) != 0) {
-                        old.copyValueLocked(value);
-                    } else if (failure == null) {
-                        Bucket b = selectBucket(v3 ? alloc : ls);
-                        k.step(cpu, Step.UPDATE_LOCK_BUCKET, alloc);
-                        err = k.lock(cpu, LockSite.UPDATE_BUCKET, b.lock, alloc, ls);
-                        if (err != null) {
-                            failure = k.lockError(err, LockSite.UPDATE_BUCKET, alloc);
-                        } else {
-                            Bucket oldBucket = b;
-                            boolean secondLocked = false;
-                            try {
-                                if (v3 && old != null) {
-                                    // v3 hashes the selem: the old one may sit in another bucket
-                                    oldBucket = selectBucket(old);
-                                    if (oldBucket != b) {
-                                        k.step(cpu, Step.UPDATE_LOCK_OLD_BUCKET, old);
-                                        err = k.lock(cpu, LockSite.UPDATE_OLD_BUCKET, oldBucket.lock, old, ls);
-                                        if (err != null) {
-                                            failure = k.lockError(err, LockSite.UPDATE_OLD_BUCKET, old);
-                                        } else {
-                                            secondLocked = true;
-                                        }
-                                    }
-                                }
-                                if (failure == null) {
-                                    k.step(cpu, Step.UPDATE_LINK, alloc);
-                                    Selem x = alloc;
-                                    alloc = null;
-                                    b.list.addHead(x.mapNode); // bpf_selem_link_map_nolock
-                                    ls.linkStorageNolock(x); // publishes it
-                                    if (old != null) {
-                                        oldBucket.list.del(old.mapNode); // bpf_selem_unlink_map_nolock
-                                        ls.unlinkStorageNolock(cpu, old);
-                                        oldToFree = old;
-                                    }
-                                }
-                            } finally {
-                                if (secondLocked) {
-                                    oldBucket.lock.unlock(cpu);
-                                }
-                                b.lock.unlock(cpu);
-                            }
-                        }
-                    }
-                }
-            } finally {
-                ls.lock.unlock(cpu);
+        try {
+            Errno err = CriticalSection.locked(k, cpu, Step.UPDATE_LOCK_STORAGE, LockSite.UPDATE_STORAGE, ls.lock,
+                    u.alloc, ls, () -> updateLocked(cpu, owner, ls, value, flags, found, u));
+            if (err != null) {
+                failure = k.lockError(err, LockSite.UPDATE_STORAGE, u.alloc);
             }
+        } catch (StorageException e) {
+            failure = e; // nothing was linked
         }
-        if (oldToFree != null) {
-            k.step(cpu, Step.UPDATE_FREE_OLD, oldToFree);
-            Selem.free(cpu, oldToFree, false, "bpf_local_storage_update (old selem)");
+        if (u.oldToFree != null) {
+            k.step(cpu, Step.UPDATE_FREE_OLD, u.oldToFree);
+            Selem.free(cpu, u.oldToFree, false, "bpf_local_storage_update (old selem)");
         }
-        if (alloc != null) {
-            k.step(cpu, Step.UPDATE_FREE_NEW, alloc);
+        if (u.alloc != null) {
+            k.step(cpu, Step.UPDATE_FREE_NEW, u.alloc);
             memUncharge(owner, elemSize);
-            Selem.free(cpu, alloc, true, "bpf_local_storage_update (new selem not linked)");
+            Selem.free(cpu, u.alloc, true, "bpf_local_storage_update (new selem not linked)");
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * The part of {@code bpf_local_storage_update} under {@code local_storage->lock}:
+     * look the old element up again, then link the new selem under the
+     * bucket's lock ([V3] and the old selem's bucket's, if another).
+     * {@code lockless} is the old element found without the lock (seeded bug
+     * {@link Mutation#UPDATE_NO_RECHECK} only).
+     *
+     * @throws StorageException {@code EAGAIN}, {@code EEXIST}, {@code ENOENT}, or a failed bucket lock; nothing
+     *         linked
+     */
+    private void updateLocked(Cpu cpu, Owner owner, LocalStorage ls, byte[] value, long flags, Selem lockless,
+            Update u) throws StorageException {
+        Kernel k = kernel;
+        k.step(cpu, Step.UPDATE_LOOKUP_OLD, u.alloc);
+        if (ls.isEmpty()) {
+            // a parallel delete emptied it: the storage is going away
+            throw new StorageException(Err.EAGAIN, owner + "'s local storage " + ls + " was emptied meanwhile");
+        }
+        Selem old = k.mutation == Mutation.UPDATE_NO_RECHECK ? lockless : ls.lookup(cpu, this, false);
+        checkFlags(old, flags);
+        if (old != null && (flags & BPF_F_LOCK) != 0) {
+            old.copyValueLocked(value);
+            return;
+        }
+        boolean v3 = k.protocol == Protocol.V3;
+        Bucket b = selectBucket(v3 ? u.alloc : ls);
+        Errno err = CriticalSection.locked(k, cpu, Step.UPDATE_LOCK_BUCKET, LockSite.UPDATE_BUCKET, b.lock, u.alloc,
+                ls, () -> {
+                    // v3 hashes the selem: the old one may sit in another bucket
+                    Bucket oldBucket = v3 && old != null ? selectBucket(old) : b;
+                    if (oldBucket == b) {
+                        link(cpu, ls, b, old, b, u);
+                        return;
+                    }
+                    Errno e = CriticalSection.locked(k, cpu, Step.UPDATE_LOCK_OLD_BUCKET, LockSite.UPDATE_OLD_BUCKET,
+                            oldBucket.lock, old, ls, () -> link(cpu, ls, b, old, oldBucket, u));
+                    if (e != null) {
+                        throw k.lockError(e, LockSite.UPDATE_OLD_BUCKET, old);
+                    }
+                });
+        if (err != null) {
+            throw k.lockError(err, LockSite.UPDATE_BUCKET, u.alloc);
+        }
+    }
+
+    /**
+     * Under the storage's and the bucket locks: {@code bpf_selem_link_map_nolock},
+     * {@code bpf_selem_link_storage_nolock} (publishes the new selem), then
+     * the old selem's {@code bpf_selem_unlink_map_nolock} and
+     * {@code bpf_selem_unlink_storage_nolock}.
+     */
+    private void link(Cpu cpu, LocalStorage ls, Bucket b, Selem old, Bucket oldBucket, Update u) {
+        kernel.step(cpu, Step.UPDATE_LINK, u.alloc);
+        Selem x = u.alloc;
+        u.alloc = null;
+        b.list.addHead(x.mapNode);
+        ls.linkStorageNolock(x);
+        if (old != null) {
+            oldBucket.list.del(old.mapNode);
+            ls.unlinkStorageNolock(cpu, old);
+            u.oldToFree = old;
+        }
+    }
+
+    /** One update's selems, for the code after its locks. Confined to the calling CPU. */
+    private static final class Update {
+        /** The new selem; null once it is linked. */
+        Selem alloc;
+        /** The element it replaced: unlinked under the locks, freed after them. */
+        Selem oldToFree;
+
+        Update(Selem alloc) {
+            this.alloc = alloc;
         }
     }
 
@@ -342,21 +363,22 @@ public final class LocalStorageMap extends Freeable {
         ls.linkStorageNolock(first);
         Bucket b = selectBucket(k.protocol == Protocol.V3 ? first : ls);
         StorageException failure = null;
-        k.step(cpu, Step.STORAGE_ALLOC_LOCK_BUCKET, first);
-        Errno err = k.lock(cpu, LockSite.STORAGE_ALLOC_BUCKET, b.lock, first, ls);
-        if (err != null) {
-            failure = k.lockError(err, LockSite.STORAGE_ALLOC_BUCKET, first);
-        } else {
-            try {
-                k.step(cpu, Step.STORAGE_ALLOC_PUBLISH, first);
-                b.list.addHead(first.mapNode);
-                if (!owner.publishStorage(ls)) {
-                    b.list.del(first.mapNode);
-                    failure = new StorageException(Err.EAGAIN, "another update published " + owner + "'s storage first");
-                }
-            } finally {
-                b.lock.unlock(cpu);
+        try {
+            Errno err = CriticalSection.locked(k, cpu, Step.STORAGE_ALLOC_LOCK_BUCKET, LockSite.STORAGE_ALLOC_BUCKET,
+                    b.lock, first, ls, () -> {
+                        k.step(cpu, Step.STORAGE_ALLOC_PUBLISH, first);
+                        b.list.addHead(first.mapNode);
+                        if (!owner.publishStorage(ls)) {
+                            b.list.del(first.mapNode);
+                            throw new StorageException(Err.EAGAIN, "another update published " + owner
+                                    + "'s storage first");
+                        }
+                    });
+            if (err != null) {
+                failure = k.lockError(err, LockSite.STORAGE_ALLOC_BUCKET, first);
             }
+        } catch (StorageException e) {
+            failure = e;
         }
         if (failure != null) {
             k.step(cpu, Step.STORAGE_ALLOC_FREE, ls);

@@ -3,9 +3,8 @@ package rqspin.storage;
 /**
  * Where an rqspinlock attempt of the local storage is made: which kernel
  * function, which lock. Every attempt goes through
- * {@link Kernel#lock(rqspin.lock.Cpu, LockSite, rqspin.lock.RqSpinLock, Selem, LocalStorage)},
- * where the {@link FailureInjector} may make it fail, and every failure is
- * recorded with its site.
+ * {@link CriticalSection#locked}, where the {@link FailureInjector} may make
+ * it fail, and every failure is recorded with its site.
  */
 public enum LockSite {
     /** {@code bpf_local_storage_update}: {@code local_storage->lock}. */
