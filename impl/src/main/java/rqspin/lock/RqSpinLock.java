@@ -91,7 +91,7 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  *     {@link ContentionHook} of the CPU.</li>
  * </ul>
  *
- * <h2>Steps of the TLA+ spec (spec/RqSpinLock.tla, action: Java)</h2>
+ * <h2>Steps of the TLA+ spec (spec/rqspinlock/RqSpinLock.tla, action: Java)</h2>
  * <table>
  * <caption>Each spec action and where this class does it</caption>
  * <tr><td>{@code grab_held_lock_entry}</td><td>{@link HeldLocks#grab}, from {@link #lock} ([V6_19]) or the

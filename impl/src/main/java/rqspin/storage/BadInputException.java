@@ -30,7 +30,8 @@ public final class BadInputException extends IllegalArgumentException {
 
     private final Kind kind;
 
-    BadInputException(Kind kind, String message) {
+    /** A rejected call: what was wrong, in one line. */
+    public BadInputException(Kind kind, String message) {
         super(message);
         this.kind = kind;
     }

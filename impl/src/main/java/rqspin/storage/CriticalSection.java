@@ -3,6 +3,7 @@ package rqspin.storage;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.RqSpinLock;
+import rqspin.storage.check.Step;
 
 /**
  * A critical section of the local storage: code that runs while one of its
@@ -19,7 +20,7 @@ import rqspin.lock.RqSpinLock;
  *
  * <p>Protocol of {@link #locked}: show {@code step} to the tracer, attempt the
  * lock at {@code site} through {@link Kernel#lock} (where the
- * {@link rqspin.storage.FailureInjector} may make it fail, and where every
+ * {@link rqspin.storage.check.FailureInjector} may make it fail, and where every
  * failure is recorded), then either return the errno, or run the body and
  * unlock, also when the body throws. The trace of steps is the one the call
  * sites made by hand before: the step, then on a failure

@@ -1,12 +1,21 @@
 package rqspin.storage;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import rqspin.kernel.Hlist;
+import rqspin.kernel.Rcu;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.LockFailedException;
 import rqspin.lock.Machine;
 import rqspin.lock.RqSpinLock;
 import rqspin.lock.Version;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.FailureInjector;
+import rqspin.storage.check.LockFailure;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Tracer;
+import rqspin.storage.check.Violation;
 
 /**
  * Everything the local storage shares across owners and maps: the CPUs
@@ -60,7 +69,8 @@ public final class Kernel {
         this.needResched = b.needResched;
         this.walkLimit = b.walkLimit;
         this.audit = new Audit(this);
-        this.rcu = new Rcu(this, machine.nrCpus());
+        this.rcu = new Rcu(machine, mutation == Mutation.RCU_NO_GRACE_PERIOD ? Rcu.Mutation.NO_GRACE_PERIOD
+                : mutation == Mutation.TASKS_TRACE_AS_RCU ? Rcu.Mutation.TASKS_TRACE_AS_RCU : Rcu.Mutation.NONE);
     }
 
     /**
@@ -260,6 +270,28 @@ public final class Kernel {
         }
         step(cpu, Step.LOCK_FAILED, f);
         return e;
+    }
+
+    /**
+     * P2 at {@code bpf_selem_free} (and again at reclaim, with
+     * {@code reclaimed}): the selem must be on no list that anyone can still
+     * walk: a bucket of a map not yet freed, or the list of a local storage
+     * that is not freed and whose owner is not being destroyed. (A storage
+     * left behind by a dying owner after a failed lock, C10, is a leak that
+     * nobody walks: not counted here.) Here, not in {@link Selem}: under Java
+     * PathFinder these audit-only reads must not be scheduling points, and
+     * the storage harnesses make {@code Kernel}'s methods atomic.
+     */
+    void checkUnlinkedAtFree(Selem x, String by, Cpu cpu, boolean reclaimed) {
+        String what = reclaimed ? " is reclaimed" : " frees " + x.name();
+        Hlist<Selem> b = x.mapNode.listForAudit();
+        if (b != null && !b.holder().isFreed()) {
+            audit.record(Violation.Property.P2_FREE_ONLY_UNLINKED, by + what + " while it is still on " + b, cpu);
+        }
+        Hlist<Selem> l = x.snode.listForAudit();
+        if (l != null && !l.holder().isFreeQueued() && !((LocalStorage) l.holder()).auditOwner.isDestroyed()) {
+            audit.record(Violation.Property.P2_FREE_ONLY_UNLINKED, by + what + " while it is still on " + l, cpu);
+        }
     }
 
     StorageException lockError(Errno e, LockSite site, Selem x) {

@@ -3,9 +3,16 @@ package rqspin.storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import rqspin.kernel.Freeable;
+import rqspin.kernel.Hlist;
+import rqspin.kernel.Rcu;
+import rqspin.kernel.Refcount;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.RqSpinLock;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Violation;
 
 /**
  * An owner's local storage ({@code struct bpf_local_storage}): the list of
@@ -57,7 +64,8 @@ public final class LocalStorage extends Freeable {
     /** {@code sizeof(struct bpf_local_storage)} (x86-64, about): the charge of the header. */
     public static final int SIZE = 176;
 
-    final Hlist list;
+    final Kernel kernel;
+    final Hlist<Selem> list;
     final RqSpinLock lock;
     private volatile Owner owner;
     private final AtomicReference<Selem>[] cache;
@@ -65,12 +73,15 @@ public final class LocalStorage extends Freeable {
     final Refcount ownerRefcnt;
     /** Audit only: the owner it was allocated for. */
     final Owner auditOwner;
+    /** Audit only (not a kernel field): a failed lock attempt concerned this object, which makes a leak of it one that P7 allows. */
+    volatile boolean failureSeen;
 
     /** {@code bpf_local_storage_alloc} after the charge: owner set, {@code mem_charge = sizeof}, refcount 1. */
     @SuppressWarnings("unchecked")
     LocalStorage(Kernel kernel, Owner owner) {
-        super(kernel, "ls" + kernel.nextStorageId());
-        this.list = new Hlist(kernel, this, name() + "->list");
+        super(kernel.audit, "ls" + kernel.nextStorageId());
+        this.kernel = kernel;
+        this.list = new Hlist<>(kernel.audit, this, name() + "->list");
         this.lock = new RqSpinLock(kernel.machine, kernel.lockVersion, "local_storage->lock " + name());
         this.owner = owner;
         this.cache = new AtomicReference[CACHE_SIZE];
@@ -78,19 +89,19 @@ public final class LocalStorage extends Freeable {
             cache[i] = new AtomicReference<>();
         }
         this.memCharge = kernel.protocol == Protocol.FINAL ? SIZE : 0;
-        this.ownerRefcnt = new Refcount(kernel, this, 1);
+        this.ownerRefcnt = new Refcount(kernel.audit, this, 1);
         this.auditOwner = owner;
         kernel.audit.allocated(this);
     }
 
     @Override
-    String kind() {
+    public String kind() {
         return "local_storage";
     }
 
     // ------------------------------------------------------------------ fields
 
-    Hlist.Node first() {
+    Hlist.Node<Selem> first() {
         use("read list.first");
         return list.first();
     }
@@ -145,10 +156,10 @@ public final class LocalStorage extends Freeable {
             return cached;
         }
         Selem found = null;
-        for (Hlist.Node n = first(); n != null; n = n.nextRcu()) {
-            kernel.step(cpu, Step.LOOKUP_WALK, n.elem);
-            if (n.elem.smap() == smap) {
-                found = n.elem;
+        for (Hlist.Node<Selem> n = first(); n != null; n = n.nextRcu()) {
+            kernel.step(cpu, Step.LOOKUP_WALK, n.elem());
+            if (n.elem().smap() == smap) {
+                found = n.elem();
                 break;
             }
         }
@@ -368,7 +379,7 @@ public final class LocalStorage extends Freeable {
         k.step(cpu, Step.NOFAIL_SET_STATE, x);
         boolean free;
         int bit = inMapFree ? Selem.SELEM_MAP_UNLINKED : Selem.SELEM_STORAGE_UNLINKED;
-        x.use("atomic_or(selem->state)");
+        x.access("atomic_or(selem->state)");
         if (u.nodes != 2) {
             atomicOr(x, bit);
         }
@@ -457,7 +468,7 @@ public final class LocalStorage extends Freeable {
         }
 
         k.step(cpu, Step.LOCKLESS_DEC_LINK_CNT, x);
-        x.use("atomic_dec_and_test(selem->link_cnt)");
+        x.access("atomic_dec_and_test(selem->link_cnt)");
         if (u.nodes == 2 || x.linkCnt.getAndAdd(-1) == 1) {
             toFree.add(x);
         }
@@ -493,9 +504,9 @@ public final class LocalStorage extends Freeable {
     int destroy(Cpu cpu) {
         Kernel k = kernel;
         if (k.protocol == Protocol.FINAL) {
-            for (Hlist.Node n = first(); n != null; n = n.nextRcu()) {
-                k.step(cpu, Step.DESTROY_WALK, n.elem);
-                unlinkNofail(cpu, n.elem, null);
+            for (Hlist.Node<Selem> n = first(); n != null; n = n.nextRcu()) {
+                k.step(cpu, Step.DESTROY_WALK, n.elem());
+                unlinkNofail(cpu, n.elem(), null);
             }
             k.step(cpu, Step.DESTROY_DEC_AND_TEST, this);
             if (!ownerRefcnt.decAndTest()) {
@@ -519,10 +530,10 @@ public final class LocalStorage extends Freeable {
         }
         List<Selem> toFree = new ArrayList<>();
         int total = 0;
-        Hlist.Node n = first();
+        Hlist.Node<Selem> n = first();
         while (n != null) {
-            Hlist.Node next = n.nextRcu(); // hlist_for_each_entry_safe
-            Selem x = n.elem;
+            Hlist.Node<Selem> next = n.nextRcu(); // hlist_for_each_entry_safe
+            Selem x = n.elem();
             k.step(cpu, Step.DESTROY_WALK, x);
             total += x.size();
             unlinkLockless(cpu, x, toFree, LockSite.Function.DESTROY);
@@ -566,8 +577,8 @@ public final class LocalStorage extends Freeable {
     /** The selems on the list now, first first (no access check; for tests). */
     public List<Selem> selemsForAudit() {
         List<Selem> out = new ArrayList<>();
-        for (Hlist.Node n = list.first(); n != null; n = n.nextForAudit()) {
-            out.add(n.elem);
+        for (Hlist.Node<Selem> n = list.first(); n != null; n = n.nextForAudit()) {
+            out.add(n.elem());
         }
         return out;
     }
@@ -575,5 +586,15 @@ public final class LocalStorage extends Freeable {
     /** {@code owner} now. */
     public Owner ownerForAudit() {
         return owner;
+    }
+
+    /** The owner it was allocated for (audit only). */
+    public Owner allocatedFor() {
+        return auditOwner;
+    }
+
+    /** Whether a failed lock attempt concerned it (what makes a leak one that P7 allows); audit only. */
+    public boolean failureSeen() {
+        return failureSeen;
     }
 }

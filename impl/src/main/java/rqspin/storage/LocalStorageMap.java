@@ -2,9 +2,14 @@ package rqspin.storage;
 
 import java.util.ArrayList;
 import java.util.List;
+import rqspin.kernel.Freeable;
+import rqspin.kernel.Hlist;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.RqSpinLock;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Violation;
 
 /**
  * A local storage map ({@code struct bpf_local_storage_map}, e.g.
@@ -64,17 +69,18 @@ public final class LocalStorageMap extends Freeable {
 
     /** {@code struct bpf_local_storage_map_bucket}: an RCU list and its lock. */
     static final class Bucket {
-        final Hlist list;
+        final Hlist<Selem> list;
         final RqSpinLock lock;
         final int index;
 
         Bucket(Kernel k, LocalStorageMap m, int index) {
             this.index = index;
-            this.list = new Hlist(k, m, m.name() + ".buckets[" + index + "]");
+            this.list = new Hlist<>(k.audit, m, m.name() + ".buckets[" + index + "]");
             this.lock = new RqSpinLock(k.machine, k.lockVersion, "b->lock " + m.name() + "[" + index + "]");
         }
     }
 
+    final Kernel kernel;
     private final Bucket[] buckets;
     private final int bucketLog;
     final int valueSize;
@@ -85,7 +91,8 @@ public final class LocalStorageMap extends Freeable {
     final UseCount users = new UseCount();
 
     LocalStorageMap(Kernel kernel, String name, int valueSize, int nBuckets, int nrSpecialFields, boolean spinLock) {
-        super(kernel, name);
+        super(kernel.audit, name);
+        this.kernel = kernel;
         this.valueSize = valueSize;
         this.elemSize = Selem.HEADER_SIZE + valueSize;
         this.nrSpecialFields = nrSpecialFields;
@@ -99,8 +106,18 @@ public final class LocalStorageMap extends Freeable {
     }
 
     @Override
-    String kind() {
+    public String kind() {
         return "smap";
+    }
+
+    /** An access to this map by the code of another class of the local storage (see {@link Freeable#use}). */
+    void access(String what) {
+        use(what);
+    }
+
+    /** Whether the value has a {@code bpf_spin_lock} ({@link #BPF_F_LOCK} updates are allowed). */
+    public boolean hasSpinLock() {
+        return spinLock;
     }
 
     /** The value size. */
@@ -569,7 +586,7 @@ public final class LocalStorageMap extends Freeable {
         freeNow("bpf_local_storage_map_free on cpu" + cpu.id());
     }
 
-    private Hlist.Node bucketFirst(Bucket b) {
+    private Hlist.Node<Selem> bucketFirst(Bucket b) {
         use("read buckets[].list");
         return b.list.first();
     }
@@ -585,8 +602,8 @@ public final class LocalStorageMap extends Freeable {
             try {
                 restart:
                 for (;;) {
-                    for (Hlist.Node n = bucketFirst(b); n != null; n = n.nextRcu()) {
-                        Selem x = n.elem;
+                    for (Hlist.Node<Selem> n = bucketFirst(b); n != null; n = n.nextRcu()) {
+                        Selem x = n.elem();
                         k.step(cpu, Step.MAP_FREE_WALK, x);
                         LocalStorage.unlinkNofail(cpu, x, b);
                         k.step(cpu, Step.MAP_FREE_NEXT, x);
@@ -625,9 +642,9 @@ public final class LocalStorageMap extends Freeable {
             boolean reader = true;
             int idle = 0;
             try {
-                Hlist.Node n;
+                Hlist.Node<Selem> n;
                 while ((n = bucketFirst(b)) != null) {
-                    Selem x = n.elem;
+                    Selem x = n.elem();
                     k.step(cpu, Step.MAP_FREE_WALK, x);
                     LocalStorage.unlinkLockless(cpu, x, freeSelemList, LockSite.Function.MAP_FREE);
                     k.step(cpu, Step.MAP_FREE_NEXT, x);
@@ -663,8 +680,8 @@ public final class LocalStorageMap extends Freeable {
     /** The selems on bucket {@code i} now (no access check; for tests). */
     public List<Selem> bucketForAudit(int i) {
         List<Selem> out = new ArrayList<>();
-        for (Hlist.Node n = buckets[i].list.first(); n != null; n = n.nextForAudit()) {
-            out.add(n.elem);
+        for (Hlist.Node<Selem> n = buckets[i].list.first(); n != null; n = n.nextForAudit()) {
+            out.add(n.elem());
         }
         return out;
     }

@@ -3,7 +3,7 @@ package rqspin.storage;
 /**
  * Where an rqspinlock attempt of the local storage is made: which kernel
  * function, which lock. Every attempt goes through
- * {@link CriticalSection#locked}, where the {@link FailureInjector} may make
+ * {@link CriticalSection#locked}, where the {@link rqspin.storage.check.FailureInjector} may make
  * it fail, and every failure is recorded with its site.
  */
 public enum LockSite {

@@ -1,6 +1,7 @@
 package rqspin.storage;
 
 import rqspin.lock.Cpu;
+import rqspin.storage.check.FailureInjector;
 
 /**
  * The answer of {@code need_resched()} in the walk of

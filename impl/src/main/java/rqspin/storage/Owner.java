@@ -2,7 +2,11 @@ package rqspin.storage;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import rqspin.kernel.Freeable;
 import rqspin.lock.Cpu;
+import rqspin.storage.check.Leak;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Violation;
 
 /**
  * The kernel object that owns a local storage: a socket, task, cgroup or
@@ -23,6 +27,9 @@ import rqspin.lock.Cpu;
  * use after free.
  */
 public final class Owner extends Freeable {
+    final Kernel kernel;
+    /** Audit only (not a kernel field): a failed lock attempt concerned this object, which makes a leak of it one that P7 allows. */
+    volatile boolean failureSeen;
     private final AtomicReference<LocalStorage> storage = new AtomicReference<>();
     private final AtomicInteger omem = new AtomicInteger();
     private final int limit;
@@ -30,12 +37,13 @@ public final class Owner extends Freeable {
     private volatile boolean overUncharged;
 
     Owner(Kernel kernel, String name, int limit) {
-        super(kernel, name);
+        super(kernel.audit, name);
+        this.kernel = kernel;
         this.limit = limit;
     }
 
     @Override
-    String kind() {
+    public String kind() {
         return "owner";
     }
 
@@ -47,6 +55,11 @@ public final class Owner extends Freeable {
     /** Bytes charged now ({@code sk_omem_alloc}); no access check. */
     public int charged() {
         return omem.get();
+    }
+
+    /** Whether a failed lock attempt concerned it (what makes a leak one that P7 allows); audit only. */
+    public boolean failureSeen() {
+        return failureSeen;
     }
 
     /** Whether {@link #destroy} has started. */

@@ -2,7 +2,7 @@ package rqspin.storage;
 
 /**
  * The teardown protocol of a {@link Kernel}: the spec's {@code Protocol}
- * constant ({@code "v3"} or {@code "final"} in spec/LocalStorage.tla). Every
+ * constant ({@code "v3"} or {@code "final"} in spec/localstorage/LocalStorage.tla). Every
  * place where the two differ is marked {@code [V3]} / {@code [FINAL]} in the
  * code.
  *

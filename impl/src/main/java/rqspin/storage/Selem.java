@@ -1,7 +1,13 @@
 package rqspin.storage;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import rqspin.kernel.Freeable;
+import rqspin.kernel.Hlist;
+import rqspin.kernel.Rcu;
 import rqspin.lock.Cpu;
+import rqspin.storage.check.Leak;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Violation;
 
 /**
  * A storage element ({@code struct bpf_local_storage_elem}): the value of one
@@ -54,8 +60,9 @@ public final class Selem extends Freeable {
     static final String MAP_NODE = "map_node";
     static final String SNODE = "snode";
 
-    final Hlist.Node mapNode = new Hlist.Node(this, MAP_NODE);
-    final Hlist.Node snode = new Hlist.Node(this, SNODE);
+    final Kernel kernel;
+    final Hlist.Node<Selem> mapNode = new Hlist.Node<>(this, MAP_NODE);
+    final Hlist.Node<Selem> snode = new Hlist.Node<>(this, SNODE);
     private volatile LocalStorage localStorage;
     private volatile LocalStorageMap smap;
     private final byte[] data;
@@ -74,10 +81,13 @@ public final class Selem extends Freeable {
     /** Audit only (not kernel fields): the owner and map this selem was allocated for. */
     final Owner auditOwner;
     final LocalStorageMap auditMap;
+    /** Audit only (not a kernel field): a failed lock attempt concerned this object, which makes a leak of it one that P7 allows. */
+    volatile boolean failureSeen;
 
     /** {@code bpf_selem_alloc} after the charge: smap set, state 0 / link_cnt 2, value copied. */
     Selem(Kernel kernel, LocalStorageMap smap, Owner owner, byte[] value) {
-        super(kernel, "x" + kernel.nextSelemId());
+        super(kernel.audit, "x" + kernel.nextSelemId());
+        this.kernel = kernel;
         this.smap = smap;
         this.data = value.clone();
         this.useKmallocNolock = false;
@@ -91,7 +101,7 @@ public final class Selem extends Freeable {
     }
 
     @Override
-    String kind() {
+    public String kind() {
         return "selem";
     }
 
@@ -170,13 +180,13 @@ public final class Selem extends Freeable {
             kernel.audit.record(Violation.Property.P3_FREE_FIELDS_ONCE,
                     "bpf_obj_free_fields on " + name() + " after smap " + m + " was freed (" + by + ")", null);
         }
-        m.use("read map.record");
+        m.access("read map.record");
         use("write sdata.data (special fields)");
         if (nrSpecialFields == 0) {
             return;
         }
         if (fieldsFreed.getAndIncrement() > 0) {
-            kernel.audit.fieldsTwice(this, by);
+            kernel.audit.fieldsFreedTwice(this, by);
         }
         kernel.audit.fieldsReleased(nrSpecialFields);
     }
@@ -190,7 +200,7 @@ public final class Selem extends Freeable {
      */
     static void free(Cpu cpu, Selem x, boolean reuseNow, String by) {
         Kernel k = x.kernel;
-        k.audit.checkUnlinkedAtFree(x, by, cpu, false);
+        k.checkUnlinkedAtFree(x, by, cpu, false);
         x.queueFree(by + " on cpu" + cpu.id());
         k.rcu.call(cpu, reuseNow ? Rcu.Flavor.RCU : Rcu.Flavor.TASKS_TRACE, c -> x.freeRcu(c));
     }
@@ -202,7 +212,7 @@ public final class Selem extends Freeable {
         if (m != null) {
             freeFields(m, "bpf_selem_free_rcu");
         }
-        kernel.audit.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
+        kernel.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
         if (nrSpecialFields > 0 && fieldsFreed.get() == 0) {
             kernel.audit.leak(new Leak(Leak.Kind.SPECIAL_FIELDS, name(), failureSeen || auditOwner.failureSeen,
                     nrSpecialFields + " special field(s) of map " + auditMap + " never released", nrSpecialFields));
@@ -255,5 +265,20 @@ public final class Selem extends Freeable {
     /** The map it was allocated for. */
     public LocalStorageMap map() {
         return auditMap;
+    }
+
+    /** The special fields (kptrs and the like) of its value. */
+    public int specialFields() {
+        return nrSpecialFields;
+    }
+
+    /** Whether a failed lock attempt concerned it (what makes a leak one that P7 allows); audit only. */
+    public boolean failureSeen() {
+        return failureSeen;
+    }
+
+    /** An access to this selem by the code of another class of the local storage (see {@link Freeable#use}). */
+    void access(String what) {
+        use(what);
     }
 }

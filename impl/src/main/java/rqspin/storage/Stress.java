@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import rqspin.lock.Cpu;
 import rqspin.lock.Machine;
 import rqspin.lock.SpinHint;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.MemorySafetyError;
 
 /**
  * The stress run: {@code --threads} CPUs run {@code --ops} random operations
@@ -237,10 +239,10 @@ public final class Stress {
                     }
                 } else if (r < 4_000) {
                     long flags = rnd.nextInt(3); // BPF_ANY, BPF_NOEXIST, BPF_EXIST
-                    if (m.spinLock && flags != LocalStorageMap.BPF_NOEXIST && rnd.nextInt(4) == 0) {
+                    if (m.hasSpinLock() && flags != LocalStorageMap.BPF_NOEXIST && rnd.nextInt(4) == 0) {
                         flags |= LocalStorageMap.BPF_F_LOCK;
                     }
-                    byte[] v = new byte[m.valueSize];
+                    byte[] v = new byte[m.valueSize()];
                     v[0] = (byte) r;
                     m.update(cpu, o, v, flags);
                     counts.getAndIncrement(UPDATE);

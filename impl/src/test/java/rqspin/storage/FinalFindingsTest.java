@@ -10,8 +10,14 @@ import static rqspin.storage.LocalStorageMap.BPF_ANY;
 import static rqspin.storage.World.val;
 
 import org.junit.jupiter.api.Test;
+import rqspin.kernel.Refcount;
 import rqspin.lock.Errno;
 import rqspin.lock.Machine;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.UseAfterFreeError;
+import rqspin.storage.check.Violation;
 
 /**
  * Findings about the merged {@code bpf_selem_unlink_nofail} and
@@ -59,7 +65,7 @@ import rqspin.lock.Machine;
  *     failed; without the pin (or the wait) map_free then uncharges a freed
  *     owner ({@link #withoutThePinOrTheWaitMapFreeUnchargesAFreedOwner}).</li>
  * </ul>
- * F3, F1 and H1 are also found by the TLC models of spec/LocalStorage.tla
+ * F3, F1 and H1 are also found by the TLC models of spec/localstorage/LocalStorage.tla
  * (ls_final_f1_uaf, ls_final_f2_ls_uaf, ls_final_f1_hang). Without a restart, or without a racing destroy, a single failure stays a
  * leak ({@link #oneFailureAndARestartWithoutADestroyAreHarmless},
  * {@link #withoutTheRestartTheTwoFailuresOnlyLeak}).

@@ -5,6 +5,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import rqspin.lock.Cpu;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.Tracer;
 
 /**
  * Test tracer: holds a CPU at the n-th time it reaches a step, until the

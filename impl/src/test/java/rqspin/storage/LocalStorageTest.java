@@ -14,10 +14,15 @@ import static rqspin.storage.LocalStorageMap.BPF_F_LOCK;
 import static rqspin.storage.LocalStorageMap.BPF_NOEXIST;
 import static rqspin.storage.World.val;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import rqspin.lock.Cpu;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.UseAfterFreeError;
+import rqspin.storage.check.Violation;
 
 /**
  * Single-threaded behaviour of both protocols: update flags, lookup through

@@ -9,6 +9,7 @@ import static rqspin.storage.World.val;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import rqspin.storage.check.Step;
 
 /**
  * Two findings about the lockless lookups, the same in both protocols, kept

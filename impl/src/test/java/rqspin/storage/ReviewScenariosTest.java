@@ -12,6 +12,14 @@ import static rqspin.storage.World.val;
 import org.junit.jupiter.api.Test;
 import rqspin.lock.Errno;
 import rqspin.lock.Machine;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.DoubleFreeError;
+import rqspin.storage.check.Leak;
+import rqspin.storage.check.LockFailure;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.UseAfterFreeError;
+import rqspin.storage.check.Violation;
 
 /**
  * The review scenarios of local-storage.md section 5 that concern the

@@ -18,8 +18,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import rqspin.kernel.Rcu;
 import rqspin.lock.Cpu;
 import rqspin.lock.Machine;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Step;
+import rqspin.storage.check.UseAfterFreeError;
+import rqspin.storage.check.Violation;
 
 /**
  * A sleepable BPF program's lookup ({@link LocalStorageMap#lookupSleepable})
@@ -448,8 +453,8 @@ class SleepableLookupTest {
             rcu.readUnlockTrace(c);
             assertFalse(rcu.isTraceReader(c));
             assertEquals(List.of("trace"), ran);
-            assertThrows(BadInputException.class, () -> rcu.call(c, null, x -> { }));
-            assertThrows(BadInputException.class, () -> rcu.readLockTrace(null));
+            assertThrows(IllegalArgumentException.class, () -> rcu.call(c, null, x -> { }), "Rcu is a kernel primitive: plain IllegalArgumentException");
+            assertThrows(IllegalArgumentException.class, () -> rcu.readLockTrace(null));
         }
     }
 

@@ -13,6 +13,9 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 import rqspin.lock.Cpu;
 import rqspin.lock.Machine;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.FailureInjector;
+import rqspin.storage.check.Mutation;
 
 /**
  * update, lookup and delete against a plain table of values ({@link Table}),

@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.Machine;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.Leak;
 
 /**
  * map_free racing destroy, and an update, lookup and delete, under

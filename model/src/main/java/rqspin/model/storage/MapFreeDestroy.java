@@ -6,17 +6,17 @@ import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.Machine;
 import rqspin.lock.SpinHint;
-import rqspin.storage.Audit;
 import rqspin.storage.Kernel;
-import rqspin.storage.Leak;
-import rqspin.storage.MemorySafetyError;
-import rqspin.storage.Violation;
 import rqspin.storage.LocalStorageMap;
 import rqspin.storage.LockSite;
-import rqspin.storage.Mutation;
 import rqspin.storage.Owner;
 import rqspin.storage.Protocol;
 import rqspin.storage.StorageException;
+import rqspin.storage.check.Audit;
+import rqspin.storage.check.Leak;
+import rqspin.storage.check.MemorySafetyError;
+import rqspin.storage.check.Mutation;
+import rqspin.storage.check.Violation;
 
 /**
  * map_free against destroy, the race of the local storage teardown, for

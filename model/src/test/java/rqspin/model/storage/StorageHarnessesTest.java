@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import rqspin.storage.LockSite;
-import rqspin.storage.Mutation;
 import rqspin.storage.Protocol;
+import rqspin.storage.check.Mutation;
 
 /**
  * The CI form of the storage JPF harness ({@link MapFreeDestroy}): the same

@@ -1,12 +1,13 @@
-package rqspin.storage;
+package rqspin.kernel;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import rqspin.lock.Cpu;
+import rqspin.lock.Machine;
 
 /**
- * A small RCU for the CPUs of one {@link Kernel}, in two flavours: vanilla
+ * A small RCU for the CPUs of one {@link Machine}, in two flavours: vanilla
  * RCU ({@code rcu_read_lock}, {@code call_rcu}, {@code kfree_rcu},
  * {@code synchronize_rcu}) and RCU Tasks Trace ({@code rcu_read_lock_trace},
  * {@code call_rcu_tasks_trace}), with {@code rcu_barrier} and
@@ -80,6 +81,20 @@ import rqspin.lock.Cpu;
  * by the runner.
  */
 public final class Rcu {
+    /**
+     * Seeded bugs of the RCU, to show that a check of the local storage can
+     * fail; each is kept with the test that catches it (selected through the
+     * storage's own {@code Mutation} values of the same names).
+     */
+    public enum Mutation {
+        /** The RCU as the kernel has it. */
+        NONE,
+        /** Callbacks run at {@code call_rcu} time, without waiting for a grace period. */
+        NO_GRACE_PERIOD,
+        /** {@code call_rcu_tasks_trace} waits for vanilla readers only, as {@code call_rcu} does. */
+        TASKS_TRACE_AS_RCU
+    }
+
     /** The kind of grace period asked for. */
     public enum Flavor {
         /** {@code call_rcu} / {@code kfree_rcu}: vanilla RCU; waits for {@code rcu_read_lock} readers only. */
@@ -196,7 +211,8 @@ public final class Rcu {
 
     private static final int NR_FLAVORS = Flavor.values().length;
 
-    private final Kernel kernel;
+    private final Machine machine;
+    private final Mutation mutation;
     /** {@code rcu_read_lock} sections. */
     private final Readers vanilla;
     /** {@code rcu_read_lock_trace} sections. */
@@ -215,8 +231,23 @@ public final class Rcu {
     /** Per flavour, the number of the last callback invoked (they are invoked in order). */
     private final AtomicInteger[] done = new AtomicInteger[NR_FLAVORS];
 
-    Rcu(Kernel kernel, int nrCpus) {
-        this.kernel = kernel;
+    /** The RCU of {@code machine}'s CPUs. */
+    public Rcu(Machine machine) {
+        this(machine, Mutation.NONE);
+    }
+
+    /**
+     * The RCU of {@code machine}'s CPUs, with a seeded bug (tests only).
+     *
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public Rcu(Machine machine, Mutation mutation) {
+        if (machine == null || mutation == null) {
+            throw new IllegalArgumentException("machine and mutation must not be null");
+        }
+        this.machine = machine;
+        this.mutation = mutation;
+        int nrCpus = machine.nrCpus();
         this.vanilla = new Readers("rcu_read_unlock", "a read-side section", nrCpus);
         this.trace = new Readers("rcu_read_unlock_trace", "a Tasks Trace read-side section", nrCpus);
         for (int f = 0; f < NR_FLAVORS; f++) {
@@ -229,7 +260,7 @@ public final class Rcu {
 
     /** {@code rcu_read_lock}: sections nest; only the outermost is seen by grace periods. */
     public void readLock(Cpu cpu) {
-        vanilla.enter(kernel.checkCpu(cpu).id());
+        vanilla.enter(checkCpu(cpu).id());
     }
 
     /**
@@ -239,14 +270,14 @@ public final class Rcu {
      * @throws IllegalStateException if the CPU is not inside a section
      */
     public void readUnlock(Cpu cpu) {
-        if (vanilla.exit(kernel.checkCpu(cpu).id())) {
+        if (vanilla.exit(checkCpu(cpu).id())) {
             runReady(cpu);
         }
     }
 
     /** Whether the CPU is inside a vanilla read-side section ({@code rcu_read_lock_held}). */
     public boolean isReader(Cpu cpu) {
-        return vanilla.inside(kernel.checkCpu(cpu).id());
+        return vanilla.inside(checkCpu(cpu).id());
     }
 
     /**
@@ -256,7 +287,7 @@ public final class Rcu {
      * {@link Flavor#TASKS_TRACE} callbacks wait for it.
      */
     public void readLockTrace(Cpu cpu) {
-        trace.enter(kernel.checkCpu(cpu).id());
+        trace.enter(checkCpu(cpu).id());
     }
 
     /**
@@ -266,14 +297,14 @@ public final class Rcu {
      * @throws IllegalStateException if the CPU is not inside a Tasks Trace section
      */
     public void readUnlockTrace(Cpu cpu) {
-        if (trace.exit(kernel.checkCpu(cpu).id())) {
+        if (trace.exit(checkCpu(cpu).id())) {
             runReady(cpu);
         }
     }
 
     /** Whether the CPU is inside a Tasks Trace read-side section ({@code rcu_read_lock_trace_held}). */
     public boolean isTraceReader(Cpu cpu) {
-        return trace.inside(kernel.checkCpu(cpu).id());
+        return trace.inside(checkCpu(cpu).id());
     }
 
     // ------------------------------------------------------------------ grace periods
@@ -287,16 +318,16 @@ public final class Rcu {
      * on the CPU that sees the grace period end (passed to it).
      */
     public void call(Cpu cpu, Flavor flavor, Consumer<Cpu> fn) {
-        kernel.checkCpu(cpu);
+        checkCpu(cpu);
         if (flavor == null || fn == null) {
-            throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "flavor and callback must not be null");
+            throw new IllegalArgumentException("flavor and callback must not be null");
         }
-        if (kernel.mutation == Mutation.RCU_NO_GRACE_PERIOD) {
+        if (mutation == Mutation.NO_GRACE_PERIOD) {
             fn.accept(cpu);
             return;
         }
         int[] snap = vanilla.snapshot();
-        boolean waitsForTrace = flavor == Flavor.TASKS_TRACE && kernel.mutation != Mutation.TASKS_TRACE_AS_RCU;
+        boolean waitsForTrace = flavor == Flavor.TASKS_TRACE && mutation != Mutation.TASKS_TRACE_AS_RCU;
         int[] traceSnap = waitsForTrace ? trace.snapshot() : null;
         int f = flavor.ordinal();
         synchronized (this) {
@@ -347,6 +378,18 @@ public final class Rcu {
             }
             Thread.yield();
         }
+    }
+
+    /**
+     * A CPU of this machine.
+     *
+     * @throws IllegalArgumentException if {@code cpu} is null or of another machine
+     */
+    private Cpu checkCpu(Cpu cpu) {
+        if (cpu == null || cpu.machine() != machine) {
+            throw new IllegalArgumentException(cpu == null ? "cpu must not be null" : cpu + " belongs to another machine");
+        }
+        return cpu;
     }
 
     /** Number of callbacks (both flavours) queued and not yet invoked. */

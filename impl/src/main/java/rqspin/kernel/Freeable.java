@@ -1,11 +1,12 @@
-package rqspin.storage;
+package rqspin.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Memory that can be freed: an {@link Selem}, a {@link LocalStorage}, a
- * {@link LocalStorageMap} or an {@link Owner}. This is how the Java twin
- * makes memory bugs visible.
+ * Kernel memory that is freed through a free function and may be read under
+ * RCU until its grace period ends: in the local storage an selem, a local
+ * storage, a map or an owner. This is how the Java twin makes memory bugs
+ * visible: the memory is poisoned once reclaimed, as KASAN does.
  *
  * <p>Life cycle: {@code LIVE} &rarr; {@code QUEUED} (handed to a free
  * function: {@code call_rcu}, {@code kfree_rcu}; readers inside a read-side
@@ -14,35 +15,34 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <em>poisoned</em>). An object freed without a grace period goes straight to
  * {@code FREED}.
  *
- * <p>Poisoning: every field access of the local storage code goes through
- * {@link #use(String)}; on a poisoned object it records a
- * {@link Violation.Property#P5_NO_USE_AFTER_FREE} and throws a
- * {@link UseAfterFreeError} naming the object, the access and who freed it.
- * A second hand-off to a free function records
- * {@link Violation.Property#P1_NO_DOUBLE_FREE} and throws a
- * {@link DoubleFreeError}.
+ * <p>Poisoning: every field access of the code that owns the object goes
+ * through {@link #use(String)}; on a poisoned object it reports to the
+ * {@link Sanitizer}, which records the use after free and throws. A second
+ * hand-off to a free function is reported as a double free, which throws
+ * too.
  *
  * <p>{@code life} is an {@link AtomicInteger} written by the freers (CAS
  * LIVE to QUEUED, then set FREED by the reclaimer) and read by every access.
  * {@code freedBy} is written once, by the winner of the CAS.
- * {@code failureSeen} (audit only, not a kernel field) is set when a lock
- * attempt that concerned this object failed: it is what makes a leak of the
- * object one that P7 allows.
+ *
+ * <p>The protected methods are for the subclasses' own code (their field
+ * accesses and free functions) and for the other primitives of this package
+ * ({@link Hlist} and {@link Refcount} check the accesses they make to the
+ * objects they belong to).
  */
 public abstract class Freeable {
-    static final int LIVE = 0;
-    static final int QUEUED = 1;
-    static final int FREED = 2;
+    private static final int LIVE = 0;
+    private static final int QUEUED = 1;
+    private static final int FREED = 2;
 
-    final Kernel kernel;
+    private final Sanitizer sanitizer;
     private final String name;
     private final AtomicInteger life = new AtomicInteger(LIVE);
     private volatile String freedBy;
-    /** Audit only: a failed lock attempt concerned this object (P7). */
-    volatile boolean failureSeen;
 
-    Freeable(Kernel kernel, String name) {
-        this.kernel = kernel;
+    /** Live memory named {@code name}, reporting to {@code sanitizer}. */
+    protected Freeable(Sanitizer sanitizer, String name) {
+        this.sanitizer = sanitizer;
         this.name = name;
     }
 
@@ -61,18 +61,18 @@ public abstract class Freeable {
         return life.get() != LIVE;
     }
 
+    /** Whether it was handed to a free function whose grace period has not ended yet. */
+    public final boolean isPendingFree() {
+        return life.get() == QUEUED;
+    }
+
     /** Who freed it ("bpf_selem_free by cpu0 in map_free", ...), or null. */
     public final String freedBy() {
         return freedBy;
     }
 
-    /** Whether a failed lock attempt concerned it (what makes a leak one that P7 allows). */
-    public final boolean failureSeen() {
-        return failureSeen;
-    }
-
     /** The kind in kernel terms: "selem", "local_storage", "smap", "owner". */
-    abstract String kind();
+    public abstract String kind();
 
     @Override
     public String toString() {
@@ -80,40 +80,34 @@ public abstract class Freeable {
     }
 
     /**
-     * An access to a field of this object: throws {@link UseAfterFreeError}
-     * (after recording it) if the object is poisoned.
+     * An access to a field of this object: reports a use after free (which
+     * throws) if the object is poisoned.
      */
-    final void use(String access) {
+    protected final void use(String access) {
         if (life.get() == FREED) {
-            kernel.audit.useAfterFree(this, access, freedBy);
+            sanitizer.useAfterFree(this, access, freedBy);
         }
-    }
-
-    /** Raw life state, for the audit. */
-    final int life() {
-        return life.get();
     }
 
     /**
      * The hand-off to a free function ({@code call_rcu}, {@code kfree_rcu}):
-     * LIVE to QUEUED. A second hand-off records P1 and throws
-     * {@link DoubleFreeError}.
+     * LIVE to QUEUED. A second hand-off reports a double free (which throws).
      */
-    final void queueFree(String by) {
+    protected final void queueFree(String by) {
         if (!life.compareAndSet(LIVE, QUEUED)) {
-            kernel.audit.doubleFree(this, by, freedBy, life.get() == FREED);
+            sanitizer.doubleFree(this, by, freedBy, life.get() == FREED);
         }
         freedBy = by;
     }
 
     /** The end of the grace period: the memory is reclaimed and poisoned. */
-    final void reclaim() {
+    protected final void reclaim() {
         life.set(FREED);
-        kernel.audit.reclaimed(this);
+        sanitizer.reclaimed(this);
     }
 
     /** {@code kfree} without a grace period. */
-    final void freeNow(String by) {
+    protected final void freeNow(String by) {
         queueFree(by);
         reclaim();
     }

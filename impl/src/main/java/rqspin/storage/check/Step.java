@@ -1,8 +1,8 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * The steps of the kernel functions, named as the program counters of
- * spec/LocalStorage.tla ({@code "map_free:walk"}, {@code "nofail:lock_bucket"},
+ * spec/localstorage/LocalStorage.tla ({@code "map_free:walk"}, {@code "nofail:lock_bucket"},
  * ...). A {@link Tracer} sees each step before the CPU runs it: tests use it
  * to steer an interleaving (block a CPU at a step) and to print a trace in
  * kernel terms.

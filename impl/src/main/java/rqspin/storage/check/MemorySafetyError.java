@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * A memory-safety bug of the protocol became visible: the Java form of a

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -6,13 +6,17 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import rqspin.lock.Errno;
+import rqspin.storage.BadInputException;
+import rqspin.storage.LocalStorage;
+import rqspin.storage.LockSite;
+import rqspin.storage.Selem;
 
 /**
  * Makes chosen lock attempts of the local storage fail with {@code EDEADLK} or
  * {@code ETIMEDOUT}, and records every failed attempt, injected or real.
  *
  * <p>Every {@code res_spin_lock} of the local storage asks {@link #decide}
- * first (see {@link Kernel#lock}). If a rule fires, the lock is not touched
+ * first (see {@code Kernel.lock}). If a rule fires, the lock is not touched
  * and the attempt fails as if the rqspinlock had returned the errno; if none
  * does, the real lock is taken, and a real failure is recorded the same way.
  * Rules:
@@ -31,6 +35,9 @@ import rqspin.lock.Errno;
  * <p>{@link #failures()} lists the failures in order: site, errno, CPU, lock,
  * selem, injected or real. The audit uses them to tell a leak that P7 allows
  * (after a failure) from one it does not.
+ *
+ * <p>{@link #nextAttempt}, {@link #decide} and {@link #record} are public
+ * for the local storage's lock attempts only ({@code rqspin.storage.Kernel}).
  */
 public final class FailureInjector {
 
@@ -125,7 +132,8 @@ public final class FailureInjector {
     private int injected;
     private int real;
 
-    FailureInjector() {
+    /** No rules, no failures (the kernel creates it). */
+    public FailureInjector() {
     }
 
     /** Every attempt at {@code site} fails with {@code errno}. */
@@ -219,13 +227,16 @@ public final class FailureInjector {
 
     // ------------------------------------------------------------------
 
-    /** Counts an attempt; returns its number (from 1). */
-    int nextAttempt() {
+    /** Counts an attempt; returns its number (from 1). For the local storage's lock attempts only. */
+    public int nextAttempt() {
         return attempts.getAndIncrement() + 1;
     }
 
-    /** The errno to inject for attempt {@code number}, or null to take the real lock. */
-    Errno decide(LockSite site, int cpu, Selem x, LocalStorage ls, int number) {
+    /**
+     * The errno to inject for attempt {@code number}, or null to take the real lock. For the local storage's lock
+     * attempts only.
+     */
+    public Errno decide(LockSite site, int cpu, Selem x, LocalStorage ls, int number) {
         Rule[] rs = rules;
         if (rs.length == 0) {
             return null;
@@ -240,7 +251,8 @@ public final class FailureInjector {
         return null;
     }
 
-    void record(LockFailure f) {
+    /** Records a failed attempt, injected or real. For the local storage's lock attempts only. */
+    public void record(LockFailure f) {
         synchronized (mon) {
             failures.add(f);
             if (f.injected()) {
@@ -281,8 +293,11 @@ public final class FailureInjector {
         return n;
     }
 
-    /** A uniform double in [0,1) from (seed, n): the SplitMix64 finaliser. */
-    static double unit(long seed, long n) {
+    /**
+     * A uniform double in [0,1) from (seed, n): the SplitMix64 finaliser. Also the hash of
+     * {@code NeedResched.random}.
+     */
+    public static double unit(long seed, long n) {
         long z = seed + (n + 1) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

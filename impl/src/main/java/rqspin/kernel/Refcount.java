@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -6,34 +6,43 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code refcount_t} (include/linux/refcount.h), with its saturation: an
  * operation that would overflow, or a decrement that would reach 0 or go
  * below without being a {@code dec_and_test}, stores {@link #SATURATED}
- * instead and WARNs; a saturated counter stays saturated. Used for
- * {@code local_storage->owner_refcnt} [FINAL].
+ * instead and WARNs (to the {@link Sanitizer}); a saturated counter stays
+ * saturated. In the local storage: {@code local_storage->owner_refcnt}
+ * [FINAL].
+ *
+ * <p>The count is an {@link AtomicInteger} written by every holder of a
+ * reference. Each operation is an access to the object that embeds the count
+ * ({@link Freeable#use}), named as {@code owner_refcnt}.
  */
-final class Refcount {
+public final class Refcount {
     /** REFCOUNT_SATURATED: INT_MIN / 2. */
-    static final int SATURATED = Integer.MIN_VALUE / 2;
-    static final String WARN_DEC_LEAK = "refcount_t: decrement hit 0; leaking memory";
-    static final String WARN_UAF = "refcount_t: underflow; use-after-free";
-    static final String WARN_ADD_OVF = "refcount_t: saturated; leaking memory";
+    public static final int SATURATED = Integer.MIN_VALUE / 2;
+    /** The WARN of a {@code refcount_dec} to 0 or below. */
+    public static final String WARN_DEC_LEAK = "refcount_t: decrement hit 0; leaking memory";
+    /** The WARN of a {@code refcount_dec_and_test} below 0. */
+    public static final String WARN_UAF = "refcount_t: underflow; use-after-free";
+    /** The WARN of an increment that overflows. */
+    public static final String WARN_ADD_OVF = "refcount_t: saturated; leaking memory";
 
     private final AtomicInteger refs;
-    private final Kernel kernel;
+    private final Sanitizer sanitizer;
     private final Freeable holder;
 
-    Refcount(Kernel kernel, Freeable holder, int initial) {
-        this.kernel = kernel;
+    /** {@code refcount_set(r, initial)} for a count embedded in {@code holder}. */
+    public Refcount(Sanitizer sanitizer, Freeable holder, int initial) {
+        this.sanitizer = sanitizer;
         this.holder = holder;
         this.refs = new AtomicInteger(initial);
     }
 
     /** {@code refcount_read}. */
-    int read() {
+    public int read() {
         holder.use("read owner_refcnt");
         return refs.get();
     }
 
     /** {@code refcount_inc_not_zero}: false (nothing changed) at 0. */
-    boolean incNotZero() {
+    public boolean incNotZero() {
         holder.use("refcount_inc_not_zero(owner_refcnt)");
         for (;;) {
             int old = refs.get();
@@ -50,7 +59,7 @@ final class Refcount {
     }
 
     /** {@code refcount_dec}: a result of 0 or below is not kept: WARN and saturate. */
-    void dec() {
+    public void dec() {
         holder.use("refcount_dec(owner_refcnt)");
         int old = refs.getAndAdd(-1);
         if (old <= 1) {
@@ -59,7 +68,7 @@ final class Refcount {
     }
 
     /** {@code refcount_dec_and_test}: true when the count reaches 0; underflow WARNs and saturates. */
-    boolean decAndTest() {
+    public boolean decAndTest() {
         holder.use("refcount_dec_and_test(owner_refcnt)");
         int old = refs.getAndAdd(-1);
         if (old == 1) {
@@ -73,6 +82,6 @@ final class Refcount {
 
     private void saturate(String warn) {
         refs.set(SATURATED);
-        kernel.audit.warn(warn);
+        sanitizer.warn(warn);
     }
 }

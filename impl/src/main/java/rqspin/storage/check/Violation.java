@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * One violation of a safety property of local-storage.md section 4, as the
@@ -6,7 +6,7 @@ package rqspin.storage;
  * on which CPU.
  */
 public final class Violation {
-    /** The properties, named as the invariants of spec/LocalStorage.tla. */
+    /** The properties, named as the invariants of spec/localstorage/LocalStorage.tla. */
     public enum Property {
         /** Each selem and LS is freed at most once. */
         P1_NO_DOUBLE_FREE("P1_NoDoubleFree"),
@@ -29,7 +29,7 @@ public final class Violation {
             this.specName = specName;
         }
 
-        /** The invariant's name in spec/LocalStorage.tla. */
+        /** The invariant's name in spec/localstorage/LocalStorage.tla. */
         public String specName() {
             return specName;
         }

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,20 +6,30 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import rqspin.kernel.Freeable;
+import rqspin.kernel.Sanitizer;
+import rqspin.lock.Cpu;
+import rqspin.lock.Machine;
+import rqspin.storage.Kernel;
+import rqspin.storage.LocalStorage;
+import rqspin.storage.Owner;
+import rqspin.storage.Selem;
 
 /**
- * The Java twin's KASAN and kmemleak: records every violation of a safety
- * property as it happens ({@link Violation}), every WARN, every allocation
- * and free, and finds the leaks ({@link Leak}) of a quiescent kernel.
+ * The Java twin's KASAN and kmemleak for the local storage: records every
+ * violation of a safety property as it happens ({@link Violation}), every
+ * WARN, every allocation and free, and finds the leaks ({@link Leak}) of a
+ * quiescent kernel.
  *
  * <ul>
- * <li>Use after free (P5) and double free (P1) are recorded by
- *     {@link Freeable} and then thrown ({@link UseAfterFreeError},
- *     {@link DoubleFreeError}).</li>
+ * <li>Use after free (P5) and double free (P1) are reported by
+ *     {@link Freeable} through the {@link Sanitizer} interface, recorded,
+ *     and then thrown ({@link UseAfterFreeError}, {@link DoubleFreeError}).</li>
  * <li>Freeing an selem still linked into a live list (P2), releasing special
  *     fields twice or after the map was freed (P3), uncharging an owner below
  *     zero (P4), a teardown walk that makes no progress (P9) and list
- *     corruption are recorded where they happen.</li>
+ *     corruption are recorded where they happen, by the local storage's code
+ *     and by the kernel primitives.</li>
  * <li>Special fields of an selem reclaimed without {@code bpf_obj_free_fields}
  *     and bytes still charged to an owner when it is freed are leaks recorded
  *     when they become final; the rest of the leaks are found by
@@ -27,13 +37,20 @@ import java.util.Set;
  *     storages that no live owner and map can reach).</li>
  * </ul>
  * Every leak says whether P7 allows it: a failed lock attempt concerned the
- * object ({@link Freeable#failureSeen()}).
+ * object ({@link Selem#failureSeen()}, {@link LocalStorage#failureSeen()}).
+ *
+ * <p>The recording methods ({@link #allocated}, {@link #record},
+ * {@link #fieldsReleased}, {@link #fieldsFreedTwice}, {@link #leak} and those
+ * of {@link Sanitizer}) are public because the local storage and the kernel
+ * primitives live in other packages; they are for that code only. Tests and
+ * tools read the audit through {@link #report()}, {@link #count},
+ * {@link #violations()} and {@link #warns()}.
  *
  * <p>All state is guarded by this object's monitor.
  */
-public final class Audit {
+public final class Audit implements Sanitizer {
     /** Violations and leaks kept in full (all are counted). */
-    static final int KEEP = 256;
+    public static final int KEEP = 256;
 
     private final Kernel kernel;
     private final List<Violation> violations = new ArrayList<>();
@@ -52,23 +69,26 @@ public final class Audit {
     private int fieldsAcquired;
     private int fieldsReleased;
 
-    Audit(Kernel kernel) {
+    /** The audit of {@code kernel}'s objects (the kernel creates it). */
+    public Audit(Kernel kernel) {
         this.kernel = kernel;
     }
 
-    // ------------------------------------------------------------------ records
+    // ------------------------------------------------------------------ records (local storage code only)
 
-    synchronized void allocated(Freeable o) {
+    /** A new selem or local storage (kmemleak's allocation record). */
+    public synchronized void allocated(Freeable o) {
         live.add(o);
         if (o instanceof Selem) {
             selemsAllocated++;
-            fieldsAcquired += ((Selem) o).nrSpecialFields;
+            fieldsAcquired += ((Selem) o).specialFields();
         } else if (o instanceof LocalStorage) {
             storagesAllocated++;
         }
     }
 
-    synchronized void reclaimed(Freeable o) {
+    @Override
+    public synchronized void reclaimed(Freeable o) {
         live.remove(o);
         if (o instanceof Selem) {
             selemsFreed++;
@@ -77,12 +97,13 @@ public final class Audit {
         }
     }
 
-    synchronized void fieldsReleased(int n) {
+    /** {@code bpf_obj_free_fields} released {@code n} special fields. */
+    public synchronized void fieldsReleased(int n) {
         fieldsReleased += n;
     }
 
-    /** Records a violation and returns it. */
-    Violation record(Violation.Property p, String what, rqspin.lock.Cpu cpu) {
+    /** Records a violation by {@code cpu} (null if not known) and returns it. */
+    public Violation record(Violation.Property p, String what, Cpu cpu) {
         synchronized (this) {
             Violation v = new Violation(p, what, cpu != null ? cpu.id() : -1, ++seq);
             violationCounts[p.ordinal()]++;
@@ -93,15 +114,20 @@ public final class Audit {
         }
     }
 
-    void useAfterFree(Freeable o, String access, String freedBy) {
+    /** Records P5 and throws {@link UseAfterFreeError}. */
+    @Override
+    public void useAfterFree(Freeable o, String access, String freedBy) {
+        Cpu cpu = currentCpuOrNull();
         Violation v = record(Violation.Property.P5_NO_USE_AFTER_FREE,
                 "use after free: " + access + " of " + o.kind() + " " + o.name() + ", freed by " + freedBy
-                        + (kernel.currentCpuOrNull() != null ? " (access on cpu" + kernel.currentCpuOrNull().id() + ")" : ""),
+                        + (cpu != null ? " (access on cpu" + cpu.id() + ")" : ""),
                 null);
         throw new UseAfterFreeError(v);
     }
 
-    void doubleFree(Freeable o, String by, String firstBy, boolean reclaimed) {
+    /** Records P1 and throws {@link DoubleFreeError}. */
+    @Override
+    public void doubleFree(Freeable o, String by, String firstBy, boolean reclaimed) {
         Violation v = record(Violation.Property.P1_NO_DOUBLE_FREE,
                 "double free: " + by + " frees " + o.kind() + " " + o.name() + ", already freed by " + firstBy
                         + (reclaimed ? " (and reclaimed)" : " (grace period not over)"),
@@ -109,41 +135,27 @@ public final class Audit {
         throw new DoubleFreeError(v);
     }
 
-    void fieldsTwice(Selem x, String by) {
+    /** Records P3 ({@code bpf_obj_free_fields} a second time) and throws {@link DoubleFreeError}. */
+    public void fieldsFreedTwice(Selem x, String by) {
         Violation v = record(Violation.Property.P3_FREE_FIELDS_ONCE,
                 "bpf_obj_free_fields ran twice on " + x.name() + " (second time: " + by + ")", null);
         throw new DoubleFreeError(v);
     }
 
-    /**
-     * P2 at {@code bpf_selem_free} (and again at reclaim, with
-     * {@code reclaimed}): the selem must be on no list that anyone can still
-     * walk: a bucket of a map not yet freed, or the list of a local storage
-     * that is not freed and whose owner is not being destroyed. (A storage
-     * left behind by a dying owner after a failed lock, C10, is a leak that
-     * nobody walks: not counted here.)
-     */
-    void checkUnlinkedAtFree(Selem x, String by, rqspin.lock.Cpu cpu, boolean reclaimed) {
-        String what = reclaimed ? " is reclaimed" : " frees " + x.name();
-        Hlist b = x.mapNode.listForAudit();
-        if (b != null && !b.holder.isFreed()) {
-            record(Violation.Property.P2_FREE_ONLY_UNLINKED,
-                    by + what + " while it is still on " + b, cpu);
-        }
-        Hlist l = x.snode.listForAudit();
-        if (l != null && l.holder.life() == Freeable.LIVE && !((LocalStorage) l.holder).auditOwner.isDestroyed()) {
-            record(Violation.Property.P2_FREE_ONLY_UNLINKED,
-                    by + what + " while it is still on " + l, cpu);
-        }
+    /** Records a list operation on a node of another list (ListIntegrity). */
+    @Override
+    public void listCorruption(String what) {
+        record(Violation.Property.LIST_INTEGRITY, what, null);
     }
 
     /** A WARN (WARN_ON_ONCE, refcount_t): counted per text. */
-    synchronized void warn(String text) {
+    @Override
+    public synchronized void warn(String text) {
         warns.merge(text, 1, Integer::sum);
     }
 
     /** A leak that is final when it happens (special fields, charges of a freed owner). */
-    synchronized void leak(Leak l) {
+    public synchronized void leak(Leak l) {
         finalLeakCount++;
         finalLeakFields += l.fields();
         if (!l.allowed()) {
@@ -179,7 +191,7 @@ public final class Audit {
     /**
      * The state of the kernel: counts, violations, and the leaks. Meaningful
      * for leaks when the kernel is quiescent (no operation running, no RCU
-     * callback pending, e.g. after {@link Rcu#barrier}).
+     * callback pending, e.g. after {@link rqspin.kernel.Rcu#barrier}).
      */
     public Report report() {
         List<Freeable> snapshot;
@@ -212,44 +224,51 @@ public final class Audit {
                     r.leaks.add(l);
                 }
             }
-            if (o.life() == Freeable.QUEUED) {
+            if (o.isPendingFree()) {
                 r.pendingFrees++;
             }
         }
-        r.failures = kernel.failures.failureCount();
-        r.injected = kernel.failures.injectedCount();
-        r.attempts = kernel.failures.attempts();
+        FailureInjector failures = kernel.failures();
+        r.failures = failures.failureCount();
+        r.injected = failures.injectedCount();
+        r.attempts = failures.attempts();
         return r;
+    }
+
+    /** The CPU of the calling thread, or null (for messages). */
+    private Cpu currentCpuOrNull() {
+        Machine m = kernel.machine();
+        return m.isAttached() ? m.current() : null;
     }
 
     /** A not-yet-freed object that nothing live can reach any more. */
     private static Leak leakOf(Freeable o) {
-        if (o.life() != Freeable.LIVE) {
+        if (o.isFreeQueued()) {
             return null;
         }
         if (o instanceof Selem) {
             Selem x = (Selem) o;
-            boolean mapGone = x.auditMap.isFreed();
-            boolean ownerGone = x.auditOwner.isFreed();
-            boolean linked = x.mapNode.listForAudit() != null && x.snode.listForAudit() != null;
+            boolean mapGone = x.map().isFreed();
+            boolean ownerGone = x.owner().isFreed();
+            boolean linked = x.linkedToMapForAudit() && x.linkedToStorageForAudit();
             if (!mapGone && !ownerGone && linked) {
                 return null;
             }
-            String why = (mapGone ? "map " + x.auditMap + " freed" : ownerGone ? "owner " + x.auditOwner + " freed"
-                    : "unlinked") + "; on bucket list: " + (x.mapNode.listForAudit() != null) + ", on storage list: "
-                    + (x.snode.listForAudit() != null);
-            return new Leak(Leak.Kind.SELEM, x.name(), x.failureSeen || x.auditOwner.failureSeen, why,
-                    x.fieldsFreedForAudit() == 0 ? x.nrSpecialFields : 0);
+            String why = (mapGone ? "map " + x.map() + " freed" : ownerGone ? "owner " + x.owner() + " freed"
+                    : "unlinked") + "; on bucket list: " + x.linkedToMapForAudit() + ", on storage list: "
+                    + x.linkedToStorageForAudit();
+            return new Leak(Leak.Kind.SELEM, x.name(), x.failureSeen() || x.owner().failureSeen(), why,
+                    x.fieldsFreedForAudit() == 0 ? x.specialFields() : 0);
         }
         if (o instanceof LocalStorage) {
             LocalStorage ls = (LocalStorage) o;
-            Owner ow = ls.auditOwner;
+            Owner ow = ls.allocatedFor();
             boolean published = !ow.isFreed() && ow.storageForAudit() == ls;
-            if (published && !ls.list.isEmpty()) {
+            if (published && !ls.selemsForAudit().isEmpty()) {
                 return null;
             }
             String why = ow.isFreed() ? "owner " + ow + " freed" : published ? "published but empty" : "not published";
-            return new Leak(Leak.Kind.LOCAL_STORAGE, ls.name(), ls.failureSeen || ow.failureSeen, why, 0);
+            return new Leak(Leak.Kind.LOCAL_STORAGE, ls.name(), ls.failureSeen() || ow.failureSeen(), why, 0);
         }
         return null;
     }

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * An access to a freed (poisoned) selem, local storage, map or owner (P5):

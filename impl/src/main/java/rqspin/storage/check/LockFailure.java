@@ -1,6 +1,7 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 import rqspin.lock.Errno;
+import rqspin.storage.LockSite;
 
 /**
  * A failed lock attempt of the local storage, injected or real, as the
@@ -15,7 +16,7 @@ public final class LockFailure {
     private final String selem;
     private final int attempt;
 
-    LockFailure(LockSite site, Errno errno, boolean injected, int cpu, String lock, String selem, int attempt) {
+    public LockFailure(LockSite site, Errno errno, boolean injected, int cpu, String lock, String selem, int attempt) {
         this.site = site;
         this.errno = errno;
         this.injected = injected;

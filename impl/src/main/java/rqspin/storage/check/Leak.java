@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * Something that will never be freed or uncharged: an selem or LS that no
@@ -26,7 +26,7 @@ public final class Leak {
     private final String detail;
     private final int fields;
 
-    Leak(Kind kind, String object, boolean allowed, String detail, int fields) {
+    public Leak(Kind kind, String object, boolean allowed, String detail, int fields) {
         this.kind = kind;
         this.object = object;
         this.allowed = allowed;

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * An object handed to a free function a second time (P1), or special fields

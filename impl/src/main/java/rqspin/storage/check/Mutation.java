@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 /**
  * Seeded bugs, to show that a test or harness can fail. Each is kept with the

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.storage.check;
 
 import rqspin.lock.Cpu;
 
@@ -7,14 +7,15 @@ import rqspin.lock.Cpu;
  * that CPU's thread. A tracer may block (to hold a CPU at a step while
  * another runs: that is how a scenario test forces an interleaving), record,
  * or throw to abort the operation. It must not call the local storage.
- * Installed with {@link Kernel#setTracer}; none by default.
+ * Installed with {@link rqspin.storage.Kernel#setTracer}; none by default.
  */
 @FunctionalInterface
 public interface Tracer {
     /**
      * {@code cpu} is about to run {@code step} on {@code subject} (a
-     * {@link Selem}, {@link LocalStorage}, {@link LocalStorageMap},
-     * {@link Owner} or {@link LockFailure}; may be null).
+     * {@link rqspin.storage.Selem}, {@link rqspin.storage.LocalStorage},
+     * {@link rqspin.storage.LocalStorageMap}, {@link rqspin.storage.Owner} or
+     * {@link LockFailure}; may be null).
      */
     void at(Cpu cpu, Step step, Object subject);
 }
