@@ -3,6 +3,7 @@ package rqspin.storage.check;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import rqspin.lock.Errno;
@@ -41,45 +42,34 @@ import rqspin.storage.Selem;
  */
 public final class FailureInjector {
 
-    /** One lock attempt, as a rule sees it. */
-    public static final class Attempt {
-        private final LockSite site;
-        private final int cpu;
-        private final int number;
-        private final Selem selem;
-        private final LocalStorage storage;
-
-        Attempt(LockSite site, int cpu, int number, Selem selem, LocalStorage storage) {
-            this.site = site;
-            this.cpu = cpu;
-            this.number = number;
-            this.selem = selem;
-            this.storage = storage;
+    /**
+     * One lock attempt, as a rule sees it. A record that declares
+     * {@link #equals}, {@link #hashCode} and {@link #toString} itself,
+     * because Java PathFinder cannot run the implicit ones (see
+     * {@link LockFailure}); the storage harnesses inject failures.
+     *
+     * @param site where
+     * @param cpu the CPU attempting
+     * @param number the number of this attempt among all of the kernel's, from 1
+     * @param selem the selem being handled
+     * @param storage the local storage concerned, or null
+     */
+    public record Attempt(LockSite site, int cpu, int number, Selem selem, LocalStorage storage) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Attempt a && site == a.site && cpu == a.cpu && number == a.number && selem == a.selem
+                    && storage == a.storage;
         }
 
-        /** Where. */
-        public LockSite site() {
-            return site;
+        @Override
+        public int hashCode() {
+            return Objects.hash(site, cpu, number, selem, storage);
         }
 
-        /** The CPU attempting. */
-        public int cpu() {
-            return cpu;
-        }
-
-        /** Number of this attempt among all of the kernel's, from 1. */
-        public int number() {
-            return number;
-        }
-
-        /** The selem being handled (null for a lookup's cache insert of nothing, never otherwise). */
-        public Selem selem() {
-            return selem;
-        }
-
-        /** The local storage concerned, or null. */
-        public LocalStorage storage() {
-            return storage;
+        @Override
+        public String toString() {
+            return "attempt " + number + " at " + site + " on cpu" + cpu + " for " + selem
+                    + (storage != null ? " in " + storage : "");
         }
     }
 

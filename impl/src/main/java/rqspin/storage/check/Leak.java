@@ -1,13 +1,25 @@
 package rqspin.storage.check;
 
+import java.util.Objects;
+
 /**
  * Something that will never be freed or uncharged: an selem or LS that no
  * list or owner can reach any more, special fields never released, or bytes
  * still charged to a freed owner. P7 allows a leak only after a lock failure:
  * {@link #allowed()} says whether a failed attempt touched the object (or its
  * owner).
+ *
+ * <p>A record that declares {@link #equals}, {@link #hashCode} and
+ * {@link #toString} itself, because Java PathFinder cannot run the implicit
+ * ones (see {@link LockFailure}); the storage harnesses print leaks.
+ *
+ * @param kind what leaked
+ * @param object the object's name
+ * @param allowed whether P7 allows it: a lock attempt on this object (or its owner or storage) failed
+ * @param detail the state it was left in
+ * @param fields special fields that this leak keeps from being released (0 for storages and charges)
  */
-public final class Leak {
+public record Leak(Kind kind, String object, boolean allowed, String detail, int fields) {
     /** What leaked. */
     public enum Kind {
         /** An selem that is neither freed nor reachable from a live map and a live owner. */
@@ -20,43 +32,15 @@ public final class Leak {
         CHARGE
     }
 
-    private final Kind kind;
-    private final String object;
-    private final boolean allowed;
-    private final String detail;
-    private final int fields;
-
-    public Leak(Kind kind, String object, boolean allowed, String detail, int fields) {
-        this.kind = kind;
-        this.object = object;
-        this.allowed = allowed;
-        this.detail = detail;
-        this.fields = fields;
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Leak l && kind == l.kind && Objects.equals(object, l.object) && allowed == l.allowed
+                && Objects.equals(detail, l.detail) && fields == l.fields;
     }
 
-    /** Special fields that this leak keeps from being released (0 for storages and charges). */
-    public int fields() {
-        return fields;
-    }
-
-    /** What leaked. */
-    public Kind kind() {
-        return kind;
-    }
-
-    /** The object's name. */
-    public String object() {
-        return object;
-    }
-
-    /** Whether P7 allows it: a lock attempt on this object (or its owner or storage) failed. */
-    public boolean allowed() {
-        return allowed;
-    }
-
-    /** The state it was left in. */
-    public String detail() {
-        return detail;
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, object, allowed, detail, fields);
     }
 
     @Override

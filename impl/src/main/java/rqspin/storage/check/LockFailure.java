@@ -1,64 +1,41 @@
 package rqspin.storage.check;
 
+import java.util.Objects;
 import rqspin.lock.Errno;
 import rqspin.storage.LockSite;
 
 /**
  * A failed lock attempt of the local storage, injected or real, as the
  * {@link FailureInjector} recorded it.
+ *
+ * <p>A record that declares {@link #equals}, {@link #hashCode} and
+ * {@link #toString} itself: Java PathFinder (jpf-core java-17) cannot run
+ * the implicit ones, whose {@code invokedynamic} to
+ * {@code java.lang.runtime.ObjectMethods} silently ends the calling thread,
+ * and the storage harnesses create and print these (see model/README.md;
+ * {@code RecordsUnderJpfTest} keeps every record of impl that way).
+ *
+ * @param site where
+ * @param errno {@code EDEADLK} or {@code ETIMEDOUT}
+ * @param injected made to fail by the injector (false: the rqspinlock itself failed)
+ * @param cpu the CPU
+ * @param lock the lock's name, e.g. "b->lock m1[0]"
+ * @param selem the selem being handled, or null
+ * @param attempt the number of the attempt among all attempts of the kernel (from 1)
  */
-public final class LockFailure {
-    private final LockSite site;
-    private final Errno errno;
-    private final boolean injected;
-    private final int cpu;
-    private final String lock;
-    private final String selem;
-    private final int attempt;
+public record LockFailure(LockSite site, Errno errno, boolean injected, int cpu, String lock, String selem,
+        int attempt) {
 
-    public LockFailure(LockSite site, Errno errno, boolean injected, int cpu, String lock, String selem, int attempt) {
-        this.site = site;
-        this.errno = errno;
-        this.injected = injected;
-        this.cpu = cpu;
-        this.lock = lock;
-        this.selem = selem;
-        this.attempt = attempt;
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LockFailure f && site == f.site && errno == f.errno && injected == f.injected
+                && cpu == f.cpu && Objects.equals(lock, f.lock) && Objects.equals(selem, f.selem)
+                && attempt == f.attempt;
     }
 
-    /** Where. */
-    public LockSite site() {
-        return site;
-    }
-
-    /** {@code EDEADLK} or {@code ETIMEDOUT}. */
-    public Errno errno() {
-        return errno;
-    }
-
-    /** Made to fail by the injector (false: the rqspinlock itself failed). */
-    public boolean injected() {
-        return injected;
-    }
-
-    /** The CPU. */
-    public int cpu() {
-        return cpu;
-    }
-
-    /** The lock's name, e.g. "b->lock m1[0]". */
-    public String lock() {
-        return lock;
-    }
-
-    /** The selem being handled, or null. */
-    public String selem() {
-        return selem;
-    }
-
-    /** The number of the attempt among all attempts of the kernel (from 1). */
-    public int attempt() {
-        return attempt;
+    @Override
+    public int hashCode() {
+        return Objects.hash(site, errno, injected, cpu, lock, selem, attempt);
     }
 
     @Override

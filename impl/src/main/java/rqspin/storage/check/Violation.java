@@ -1,11 +1,22 @@
 package rqspin.storage.check;
 
+import java.util.Objects;
+
 /**
- * One violation of a safety property of local-storage.md section 4, as the
- * {@link Audit} recorded it: which property, what happened in kernel terms,
- * on which CPU.
+ * One violation of a safety property of the local storage (the invariants of
+ * spec/localstorage/LocalStorage.tla), as the {@link Audit} recorded it:
+ * which property, what happened in kernel terms, on which CPU.
+ *
+ * <p>A record that declares {@link #equals}, {@link #hashCode} and
+ * {@link #toString} itself, because Java PathFinder cannot run the implicit
+ * ones (see {@link LockFailure}); the storage harnesses print violations.
+ *
+ * @param property the property violated
+ * @param what what happened, in kernel terms
+ * @param cpu the CPU that did it, or -1 if not known
+ * @param seq order among the audit's records
  */
-public final class Violation {
+public record Violation(Property property, String what, int cpu, int seq) {
     /** The properties, named as the invariants of spec/localstorage/LocalStorage.tla. */
     public enum Property {
         /** Each selem and LS is freed at most once. */
@@ -35,36 +46,15 @@ public final class Violation {
         }
     }
 
-    private final Property property;
-    private final String what;
-    private final int cpu;
-    private final int seq;
-
-    Violation(Property property, String what, int cpu, int seq) {
-        this.property = property;
-        this.what = what;
-        this.cpu = cpu;
-        this.seq = seq;
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Violation v && property == v.property && Objects.equals(what, v.what) && cpu == v.cpu
+                && seq == v.seq;
     }
 
-    /** The property violated. */
-    public Property property() {
-        return property;
-    }
-
-    /** What happened, in kernel terms. */
-    public String what() {
-        return what;
-    }
-
-    /** The CPU that did it, or -1 if not known. */
-    public int cpu() {
-        return cpu;
-    }
-
-    /** Order among the audit's records. */
-    public int seq() {
-        return seq;
+    @Override
+    public int hashCode() {
+        return Objects.hash(property, what, cpu, seq);
     }
 
     @Override
