@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import rqspin.storage.LockSite;
+import rqspin.storage.Protocol;
 
 /**
  * The CI form of the stress run (a short run of {@link Stress}), and its
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * <p>For the final protocol the random failures leave out map_free's two
  * lock sites ({@link LockSite#MAP_FREE_BUCKET},
  * {@link LockSite#MAP_FREE_STORAGE}). A failure there is what the
- * final-code findings need (F1-F3 of {@link FinalFindingsTest}, tested there
+ * final-code findings need (F1-F3 of impl's FinalFindingsTest, tested there
  * deterministically). With MAP_FREE_BUCKET among the sites, 4 of 60 runs met
  * the one-failure finding (F3, model ls_final_f1_p2: after map_free's
  * b->lock failed, a selem is freed while still on the bucket, P2) and the
@@ -46,11 +48,11 @@ class StressTest {
         int status = Stress.print(cfg, r, new PrintStream(out, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, text);
-        assertTrue(r.report.lockFailures() > 100, "failures were injected: " + text);
-        assertEquals(0, r.report.doubleFrees(), text);
-        assertEquals(0, r.report.usesAfterFree(), text);
-        assertEquals(0, r.report.accountingErrors(), text);
-        assertEquals(0, r.report.unexplainedLeaks(), text);
+        assertTrue(r.report().lockFailures() > 100, "failures were injected: " + text);
+        assertEquals(0, r.report().doubleFrees(), text);
+        assertEquals(0, r.report().usesAfterFree(), text);
+        assertEquals(0, r.report().accountingErrors(), text);
+        assertEquals(0, r.report().unexplainedLeaks(), text);
         assertTrue(text.contains("double frees: 0") && text.contains("uses after free: 0"), text);
     }
 
@@ -62,7 +64,7 @@ class StressTest {
         int status = Stress.print(cfg, r, new PrintStream(out, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(1, status, text);
-        assertTrue(r.report.usesAfterFree() + r.report.doubleFrees() > 0, text);
+        assertTrue(r.report().usesAfterFree() + r.report().doubleFrees() > 0, text);
         assertTrue(text.contains("BUGS FOUND (expected for the v3 protocol)"), text);
     }
 

@@ -1,4 +1,4 @@
-package rqspin.storage;
+package rqspin.tools;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -8,6 +8,17 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import rqspin.lock.Cpu;
 import rqspin.lock.Machine;
 import rqspin.lock.SpinHint;
+import rqspin.storage.BadInputException;
+import rqspin.storage.Err;
+import rqspin.storage.Kernel;
+import rqspin.storage.LocalStorage;
+import rqspin.storage.LocalStorageMap;
+import rqspin.storage.LockSite;
+import rqspin.storage.NeedResched;
+import rqspin.storage.Owner;
+import rqspin.storage.Protocol;
+import rqspin.storage.Selem;
+import rqspin.storage.StorageException;
 import rqspin.storage.check.Audit;
 import rqspin.storage.check.MemorySafetyError;
 
@@ -16,18 +27,19 @@ import rqspin.storage.check.MemorySafetyError;
  * (update with every flag, lookup, delete, and now and then destroy of an
  * owner or map_free of a map, each replaced by a fresh one) over
  * {@code --owners} owners and {@code --maps} maps, while every lock attempt
- * fails with probability {@code --fail-rate} ({@link FailureInjector#failRandomly},
- * seeded). At the end every owner is destroyed and every map freed, and the
+ * fails with probability {@code --fail-rate}
+ * ({@link rqspin.storage.check.FailureInjector#failRandomly}, seeded). At the end every owner is destroyed and every map freed, and the
  * audit counts leaks (allowed only after a lock failure), double frees, uses
  * after free and accounting errors.
  *
  * <pre>
- * mvn -q -pl impl exec:java -Dexec.mainClass=rqspin.storage.Stress \
- *     -Dexec.args="--protocol final --threads 8 --ops 1000000 --seed 42"
+ * mvn -B -q -pl impl/tools -am package -DskipTests
+ * java -cp impl/target/classes:impl/tools/target/classes rqspin.tools.Stress \
+ *     --protocol final --threads 8 --ops 1000000 --seed 42
  * </pre>
  * Exit status: 0 no bug (no double free, use after free, accounting error or
  * other violation, and every leak after a failure); 1 bugs (expected for
- * {@code --protocol v3}); 2 bad arguments.
+ * {@code --protocol v3}); 2 bad arguments (one line on stderr).
  */
 public final class Stress {
 
@@ -102,21 +114,14 @@ public final class Stress {
         }
     }
 
-    /** What a run found. */
-    public static final class Result {
-        /** The audit at the end. */
-        public final Audit.Report report;
-        /** Counts of the operations' outcomes, by name. */
-        public final String operations;
-        /** Wall time in ms. */
-        public final long millis;
-
-        Result(Audit.Report report, String operations, long millis) {
-            this.report = report;
-            this.operations = operations;
-            this.millis = millis;
-        }
-
+    /**
+     * What a run found (a record: the tools never run under Java PathFinder).
+     *
+     * @param report the audit at the end
+     * @param operations counts of the operations' outcomes, by name
+     * @param millis wall time in ms
+     */
+    public record Result(Audit.Report report, String operations, long millis) {
         /** No bug: see {@link Audit.Report#clean()}. */
         public boolean clean() {
             return report.clean();
@@ -282,10 +287,10 @@ public final class Stress {
 
     /** Prints the result of a run; returns the exit status (0 clean, 1 bugs). */
     public static int print(Config cfg, Result res, PrintStream out) {
-        Audit.Report r = res.report;
+        Audit.Report r = res.report();
         out.println("rqspin storage stress: " + cfg);
-        out.println("operations: " + res.operations);
-        out.printf(Locale.ROOT, "time: %.1f s%n", res.millis / 1000.0);
+        out.println("operations: " + res.operations());
+        out.printf(Locale.ROOT, "time: %.1f s%n", res.millis() / 1000.0);
         out.print(r);
         boolean clean = r.clean();
         out.println("verdict: " + (clean ? "OK: no double free, no use after free, no accounting error, "
