@@ -2,10 +2,12 @@
 (***************************************************************************)
 (* Model-only definitions for the TLC models of LocalStorage.tla: the      *)
 (* scenarios (owners, maps, selems and processes) a config picks with      *)
-(* CONSTANT Scenario, and the seeded mutants a config swaps in with        *)
-(* "CONSTANT Op <- MutantOp". Nothing here is part of the design.          *)
+(* CONSTANT Scenario, and the candidate fixes and seeded mutants, each a   *)
+(* one-line operator that a config swaps in for a named step of            *)
+(* LocalStorage.tla (or Rcu.tla) with "CONSTANT Step <- MutStep". Nothing  *)
+(* here is part of the design.                                             *)
 (***************************************************************************)
-EXTENDS LocalStorage
+EXTENDS LocalStorageProperties
 
 CONSTANT Scenario
 
@@ -139,10 +141,6 @@ Scen == CASE Scenario = "one" -> SOne
           [] Scenario = "two_owners" -> STwoOwners
           [] Scenario = "sleepable" -> SSleepable
 
-\* v3 with its map_free to-free list re-initialised after each bpf_selem_free_list:
-\* keeps the reviewers' scenarios apart from the stale-list double free.
-ReinitFreeList(T) == {}
-
 MC_Owners == Scen.owners
 MC_Maps == Scen.maps
 MC_Selems == Scen.selems
@@ -157,367 +155,100 @@ MC_BucketOf == Scen.hash
 MC_Procs == Scen.procs
 -----------------------------------------------------------------------------
 (***************************************************************************)
-(* Fix candidates for the findings on the final protocol (model only,     *)
-(* swapped in like the mutants): each is a copy of one operator of         *)
-(* LocalStorage.tla with one change.                                       *)
+(* Model overrides and fix candidates for the findings on the final       *)
+(* protocol (model only, swapped in like the mutants).                     *)
 (***************************************************************************)
 
-(* A sleepable walker reads an selem that map_free freed after a vanilla
-   grace period only: free map_free's selems and LSes with
-   call_rcu_tasks_trace (reuse_now = false), whose grace period waits for
-   sleepable programs too. synchronize_rcu_tasks_trace() in map_free before
-   the frees would do the same. *)
+(* MapFreeListAfterFree <- ReinitFreeList. v3 with its map_free to-free   *)
+(* list re-initialised after each bpf_selem_free_list: keeps the           *)
+(* reviewers' scenarios (C7, C8) apart from the stale-list double free.    *)
+ReinitFreeList(T) == {}
+
+(* CbVanilla <- FixFreeAfterTasksTrace. A sleepable walker reads an selem  *)
+(* that map_free freed after a vanilla grace period only: free map_free's  *)
+(* selems and LSes with call_rcu_tasks_trace (reuse_now = false), whose    *)
+(* grace period waits for sleepable programs too.                          *)
+(* synchronize_rcu_tasks_trace() in map_free before the frees would do the *)
+(* same.                                                                   *)
 FixFreeAfterTasksTrace(kind, obj) == Cb(kind, obj)
 
-(* Hang on a saturated owner_refcnt: _misc drops its pin with a decrement
-   that may reach 0 (refcount_dec_and_test, result ignored) instead of
-   refcount_dec, so destroy's wait for 0 can end. *)
-FixUnpinMayReachZero(p) ==
-    /\ At(p, "nofail:unpin_owner")
-    /\ LET x == loc[p].x
-           l == loc[p].ls
-           r == lsv[l].refcnt
-           lv1 == [lsv EXCEPT ![l].refcnt = RefDecAndTest(r), ![l].lock = NULL]
-       IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-          /\ lsv' = LsvLSDel(sel, lv1, x)
-          /\ warns' = IF r = SATURATED \/ r <= 0 THEN warns \cup {WarnRefUaf} ELSE warns
-          /\ bugs' = bugs \cup UseSel(p, {x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS(p, {l})
-    /\ loc' = [loc EXCEPT ![p].n = @ + 1]
-    /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
-    /\ UNCHANGED <<bkt, smapSt, own, readers, cbs, gpw, fails>>
+(* NofailUnpinRef <- FixUnpinMayReachZero. Hang on a saturated             *)
+(* owner_refcnt: _misc drops its pin with a decrement that may reach 0     *)
+(* (refcount_dec_and_test, result ignored) instead of refcount_dec, so     *)
+(* destroy's wait for 0 can end.                                           *)
+FixUnpinMayReachZero(r) == RefDecAndTest(r)
 
-(* Use-after-free through map_free's restart: after its b->lock failed,
-   map_free does not set SELEM_MAP_UNLINKED, so nobody frees a selem that is
-   still on the bucket (it leaks, under the WARN that already fired). In the
-   model "map_free's b->lock failed" is "x is still on a bucket". *)
-FixNoMapBitAfterFailure(p) ==
-    /\ At(p, "nofail:set_state")
-    /\ LET x == loc[p].x
-           n == loc[p].n
-           l == loc[p].ls
-           bit == IF InMapFree(p) THEN MAPU ELSE STOU
-           skip == InMapFree(p) /\ sel[x].inB # 0
-           b1 == IF n # 2 /\ ~skip THEN sel[x].bits \cup {bit} ELSE sel[x].bits
-           win == NofailShouldFree(n, b1)
-           b2 == IF n # 2 /\ b1 = UNLINKED THEN {TOFREE} ELSE b1
-           s1 == [sel EXCEPT ![x].bits = b2]
-           freeLS == loc[p].last
-       IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
-          /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
-          /\ cbs' = cbs \cup (IF win THEN {CbVanilla("selem", x)} ELSE {}) \cup (IF freeLS THEN {CbVanilla("storage", l)} ELSE {})
-          /\ bugs' = bugs \cup UseSel(p, {x})
-                          \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
-                          \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
-          /\ pc' = [pc EXCEPT ![p] = loc[p].ret]
-          /\ loc' = [loc EXCEPT ![p].x = NULL, ![p].ls = NULL, ![p].m = NULL,
-                                ![p].n = 0, ![p].last = FALSE, ![p].nb = 0, ![p].ret = "none"]
-    /\ UNCHANGED <<bkt, smapSt, own, readers, gpw, fails, warns>>
+(* NofailSetsBit <- FixNoMapBitAfterFailure. Use-after-free through        *)
+(* map_free's restart: after its b->lock failed, map_free does not set     *)
+(* SELEM_MAP_UNLINKED, so nobody frees a selem that is still on the bucket *)
+(* (it leaks, under the WARN that already fired). In the model "map_free's *)
+(* b->lock failed" is "x is still on a bucket".                            *)
+FixNoMapBitAfterFailure(p, x, n) == n # 2 /\ ~(InMapFree(p) /\ sel[x].inB # 0)
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
-(* Seeded mutants, one per property: each is a copy of one operator of     *)
-(* LocalStorage.tla with one change, swapped in by a negative model with   *)
-(* "CONSTANT Op <- Mutant". Each shows that its property can fail.         *)
+(* Seeded mutants, one per property: each changes one named step, and a    *)
+(* negative model swaps it in with "CONSTANT Step <- Mutant". Each shows   *)
+(* that its property can fail.                                             *)
 (***************************************************************************)
 
-(* P1. The free decision of bpf_selem_unlink_nofail: a caller that unlinked
-   anything frees the selem (no state bits, no single cmpxchg winner). *)
+(* P1. NofailShouldFree: a caller that unlinked anything frees the selem   *)
+(* (no state bits, no single cmpxchg winner).                              *)
 MutFreeOnAnyUnlink(n, bits) == n >= 1 \/ bits = UNLINKED
 
-(* P2. bpf_local_storage_update forgets bpf_selem_unlink_map_nolock(old): the
-   old selem is freed while its map_node is still on the bucket. *)
-MutUpdateLinkKeepsOldMapNode(p, bk) ==
-    LET x == loc[p].x
-        l == loc[p].stg
-        m == MapOf(p)
-        b == loc[p].b
-        old == loc[p].old
-        o == Owner(p)
-        s1 == SelMapAdd(sel, bk, x, m, b)
-        bk1 == BktMapAdd(bk, x, m, b)
-        s2 == [SelLSAdd(s1, lsv, x, l) EXCEPT ![x].ls = l]
-        lv1 == [LsvLSAdd(lsv, x, l) EXCEPT ![l].charge = IF V3 THEN @ ELSE @ + ElemSize]
-        s3 == s2
-        bk2 == bk1
-        lv2 == IF old = NULL THEN lv1
-               ELSE [lv1 EXCEPT ![l].cache[m] = IF @ = old THEN NULL ELSE @,
-                                ![l].charge = IF V3 THEN @ ELSE @ - ElemSize]
-        s4 == IF old = NULL THEN s3 ELSE SelLSDel(s3, lv2, old)
-        lv3 == [IF old = NULL THEN lv2 ELSE LsvLSDel(s3, lv2, old) EXCEPT ![l].lock = NULL]
-        bk3 == [m2 \in Maps |-> [i \in Buckets |->
-                    IF m2 = m /\ bk2[m2][i].lock = p THEN [bk2[m2][i] EXCEPT !.lock = NULL] ELSE bk2[m2][i]]]
-        s5 == IF old = NULL THEN s4 ELSE SelAfterFree(s4, old)
-    IN /\ sel' = s5
-       /\ bkt' = bk3
-       /\ lsv' = lv3
-       /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
-       /\ cbs' = Leave(p, cbs \cup (IF old = NULL THEN {} ELSE {Cb("selem", old)}))
-       /\ bugs' = bugs \cup UseLS(p, {l})
-                       \cup UseSel(p, {x, old, bk[m][b].first, lsv[l].first}
-                                     \cup (IF old = NULL THEN {} ELSE MapNeighbours(s2, bk1, old) \cup LSNeighbours(s3, lv2, old)))
-                       \cup (IF old = NULL THEN {} ELSE UnchargeBugs(p, o, ElemSize) \cup FreeSelemBugs(p, s4, lv3, old))
-                       \cup P8Bugs(p, "ok", s5, lv3)
-       /\ OpEnd(p)
+(* P2. UpdateUnlinksOldMap: bpf_local_storage_update forgets               *)
+(* bpf_selem_unlink_map_nolock(old): the old selem is freed while its      *)
+(* map_node is still on the bucket.                                        *)
+MutUpdateKeepsOldMapNode == FALSE
 
-(* P2 (LS). Deleting the last selem forgets to clear owner->storage:
-   the LS is freed while the owner still points to it. *)
-MutDeleteKeepsOwnerStorage(p) ==
-    /\ At(p, "bpf_selem_unlink:lock_bucket")
-    /\ LET x == loc[p].x
-           l == loc[p].ls
-           m == loc[p].m
-           b == loc[p].b
-           h == bkt[m][b].lock
-           s1 == SelMapDel(sel, bkt, x)
-           last == Singular(s1, lsv, x, l)
-           o == lsv[l].owner
-           amt == ElemSize + (IF last THEN StorageSize ELSE 0)
-           lv1 == [lsv EXCEPT ![l].cache[m] = IF @ = x THEN NULL ELSE @,
-                              ![l].charge = IF V3 THEN @ ELSE @ - amt,
-                              ![l].owner = IF last THEN NULL ELSE @]
-           ow1 == OwnAfterUncharge(own, o, amt)
-           s2 == SelLSDel(s1, lv1, x)
-           lv2 == [LsvLSDel(s1, lv1, x) EXCEPT ![l].lock = NULL]
-           lv3 == IF last THEN LsvAfterFree(lv2, l) ELSE lv2
-           s3 == SelAfterFree(s2, x)
-       IN \/ /\ h = NULL
-             /\ sel' = s3
-             /\ bkt' = BktMapDel(sel, bkt, x)
-             /\ lsv' = lv3
-             /\ own' = ow1
-             /\ cbs' = Leave(p, cbs \cup {Cb("selem", x)} \cup (IF last THEN {Cb("storage", l)} ELSE {}))
-             /\ bugs' = bugs \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
-                             \cup UseLS(p, {l}) \cup UseMap(p, {m})
-                             \cup UnchargeBugs(p, o, amt) \cup FreeSelemBugs(p, s2, lv3, x)
-                             \cup (IF last THEN FreeLSBugs(p, lv2, l) ELSE {})
-                             \cup (IF sel[x].inB # 0 /\ sel[x].inB # b
-                                   THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
-                                   ELSE {})
-                             \cup P8Bugs(p, "ok", s3, lv3)
-             /\ OpEnd(p)
-             /\ UNCHANGED fails
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, BName(m, b)))
-             /\ lsv' = [lsv EXCEPT ![l].lock = NULL]
-             /\ DeleteEnd(p, "err")
-             /\ UNCHANGED <<sel, bkt, own>>
-    /\ UNCHANGED <<smapSt, warns>>
+(* P2 (LS). DeleteClearsOwnerStorage: deleting the last selem forgets to   *)
+(* clear owner->storage: the LS is freed while the owner still points to   *)
+(* it.                                                                     *)
+MutDeleteKeepsOwnerStorage(last) == FALSE
 
-(* P3. bpf_selem_unlink_nofail forgets RCU_INIT_POINTER(SDATA(selem)->smap, NULL)
-   after freeing the special fields under b->lock: bpf_selem_free_rcu frees
-   them again. *)
-MutNofailKeepsSmap(p) ==
-    /\ At(p, "nofail:lock_bucket")
-    /\ LET x == loc[p].x
-           m == loc[p].m
-           nb == loc[p].nb
-           h == bkt[m][nb].lock
-           linked == sel[x].inB # 0
-           s1 == SelMapDel(sel, bkt, x)
-       IN /\ \/ /\ h = NULL
-                /\ sel' = [s1 EXCEPT ![x].fields = IF linked THEN Min(@ + 1, 2) ELSE @]
-                /\ bkt' = BktMapDel(sel, bkt, x)
-                /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
-                                \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
-                                \cup (IF linked /\ sel[x].inB # nb
-                                      THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
-                                      ELSE {})
-                /\ UNCHANGED <<fails, warns>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
-                /\ warns' = IF InMapFree(p) THEN warns \cup {WarnMapFree} ELSE warns
-                /\ sel' = IF InMapFree(p) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
-                /\ UNCHANGED <<bkt, loc>>
-          /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
-    /\ UNCHANGED <<lsv, smapSt, own, readers, cbs, gpw>>
+(* P3. NofailClearsSmap: bpf_selem_unlink_nofail forgets                   *)
+(* RCU_INIT_POINTER(SDATA(selem)->smap, NULL) after freeing the special    *)
+(* fields under b->lock (it still clears it on map_free's failure):        *)
+(* bpf_selem_free_rcu frees them again.                                    *)
+MutNofailKeepsSmap(err, inMapFree) == err /\ inMapFree
 
-(* P4. The pinned uncharge in bpf_selem_unlink_storage_nolock_misc forgets
-   local_storage->mem_charge -= uncharge: destroy then returns (and the owner
-   uncharges) what map_free already uncharged. *)
-MutNofailKeepsMemCharge(p) ==
-    /\ At(p, "nofail:lock_storage")
-    /\ LET x == loc[p].x
-           l == loc[p].ls
-           m == loc[p].m
-           h == lsv[l].lock
-           linked == sel[x].inL # NULL
-           last == linked /\ Singular(sel, lsv, x, l)
-           misc == linked /\ m # NULL /\ InMapFree(p)
-           lv1 == IF misc /\ lsv[l].cache[m] = x THEN [lsv EXCEPT ![l].cache[m] = NULL] ELSE lsv
-           pinned == misc /\ RefIncNotZeroOk(lsv[l].refcnt)
-           o == lsv[l].owner
-           amt == ElemSize + (IF last THEN StorageSize ELSE 0)
-       IN /\ \/ /\ h = NULL
-                /\ IF pinned
-                   THEN \* the pinned uncharge; LS->lock stays held until NofailUnpinOwner
-                        /\ lsv' = [lv1 EXCEPT ![l].lock = p, ![l].refcnt = RefIncNotZero(@),
-                                              ![l].owner = IF last THEN NULL ELSE @]
-                        /\ own' = LET ow1 == OwnAfterUncharge(own, o, amt)
-                                  IN IF last /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
-                        /\ pc' = [pc EXCEPT ![p] = "nofail:unpin_owner"]
-                        /\ UNCHANGED sel
-                   ELSE /\ sel' = IF linked THEN [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-                                  ELSE [sel EXCEPT ![x].ls = NULL]
-                        /\ lsv' = IF linked THEN LsvLSDel(sel, lv1, x) ELSE lv1
-                        /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
-                        /\ UNCHANGED own
-                /\ loc' = [loc EXCEPT ![p].last = last, ![p].n = IF linked /\ ~pinned THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseLS(p, {l})
-                                \cup UseSel(p, {x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
-                                \cup (IF linked /\ sel[x].inL # l
-                                      THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another local_storage")}
-                                      ELSE {})
-                                \cup (IF pinned THEN UnchargeBugs(p, o, amt) \cup UseMap(p, {m}) ELSE {})
-                /\ UNCHANGED fails
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, LName(l)))
-                /\ sel' = IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
-                /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
-                /\ bugs' = bugs \cup UseLS(p, {l}) \cup UseSel(p, {x})
-                /\ UNCHANGED <<lsv, own, loc>>
-    /\ UNCHANGED <<bkt, smapSt, readers, cbs, gpw, warns>>
+(* P4. NofailMemCharge: the pinned uncharge in                             *)
+(* bpf_selem_unlink_storage_nolock_misc forgets mem_charge -= uncharge:    *)
+(* destroy then returns (and the owner uncharges) what map_free already    *)
+(* uncharged.                                                              *)
+MutNofailKeepsMemCharge(charge, amt) == charge
 
-(* P5. Grace periods that do not wait for readers: call_rcu reclaims as soon
-   as the callback may run. *)
+(* P5. Cb (Rcu.tla): grace periods that do not wait for readers:           *)
+(* call_rcu_tasks_trace, and call_rcu, which Rcu.tla derives from it,      *)
+(* reclaim as soon as the callback may run.                                *)
 MutCbNoGracePeriod(kind, obj) == [kind |-> kind, obj |-> obj, wait |-> {}]
 
-(* P6. The caller that unlinks the last selem never frees the local storage. *)
-MutNofailNeverFreesStorage(p) ==
-    /\ At(p, "nofail:set_state")
-    /\ LET x == loc[p].x
-           n == loc[p].n
-           l == loc[p].ls
-           bit == IF InMapFree(p) THEN MAPU ELSE STOU
-           b1 == IF n # 2 THEN sel[x].bits \cup {bit} ELSE sel[x].bits
-           win == NofailShouldFree(n, b1)
-           b2 == IF n # 2 /\ b1 = UNLINKED THEN {TOFREE} ELSE b1
-           s1 == [sel EXCEPT ![x].bits = b2]
-           freeLS == FALSE
-       IN /\ sel' = IF win THEN SelAfterFree(s1, x) ELSE s1
-          /\ lsv' = IF freeLS THEN LsvAfterFree(lsv, l) ELSE lsv
-          /\ cbs' = cbs \cup (IF win THEN {CbVanilla("selem", x)} ELSE {}) \cup (IF freeLS THEN {CbVanilla("storage", l)} ELSE {})
-          /\ bugs' = bugs \cup UseSel(p, {x})
-                          \cup (IF win THEN FreeSelemBugs(p, s1, lsv, x) ELSE {})
-                          \cup (IF freeLS THEN FreeLSBugs(p, lsv, l) ELSE {})
-          /\ pc' = [pc EXCEPT ![p] = loc[p].ret]
-          /\ loc' = [loc EXCEPT ![p].x = NULL, ![p].ls = NULL, ![p].m = NULL,
-                                ![p].n = 0, ![p].last = FALSE, ![p].nb = 0, ![p].ret = "none"]
-    /\ UNCHANGED <<bkt, smapSt, own, readers, gpw, fails, warns>>
+(* P6. NofailFreesStorage: the caller that unlinks the last selem never    *)
+(* frees the local storage.                                                *)
+MutNofailNeverFreesStorage(last) == FALSE
 
-(* P7. bpf_selem_unlink_nofail forgets bpf_obj_free_fields under b->lock: the
-   special fields leak although every lock was taken. *)
-MutNofailSkipsFreeFields(p) ==
-    /\ At(p, "nofail:lock_bucket")
-    /\ LET x == loc[p].x
-           m == loc[p].m
-           nb == loc[p].nb
-           h == bkt[m][nb].lock
-           linked == sel[x].inB # 0
-           s1 == SelMapDel(sel, bkt, x)
-       IN /\ \/ /\ h = NULL
-                /\ sel' = [s1 EXCEPT ![x].smap = NULL]
-                /\ bkt' = BktMapDel(sel, bkt, x)
-                /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
-                                
-                                \cup (IF linked /\ sel[x].inB # nb
-                                      THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
-                                      ELSE {})
-                /\ UNCHANGED <<fails, warns>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
-                /\ warns' = IF InMapFree(p) THEN warns \cup {WarnMapFree} ELSE warns
-                /\ sel' = IF InMapFree(p) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
-                /\ UNCHANGED <<bkt, loc>>
-          /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
-    /\ UNCHANGED <<lsv, smapSt, own, readers, cbs, gpw>>
+(* P7. NofailFreesFields: bpf_selem_unlink_nofail forgets                  *)
+(* bpf_obj_free_fields under b->lock: the special fields leak although     *)
+(* every lock was taken.                                                   *)
+MutNofailSkipsFreeFields(linked) == FALSE
 
-(* P7 (WARN). map_free's b->lock failure path without WARN_ON_ONCE. *)
-MutNofailNoWarn(p) ==
-    /\ At(p, "nofail:lock_bucket")
-    /\ LET x == loc[p].x
-           m == loc[p].m
-           nb == loc[p].nb
-           h == bkt[m][nb].lock
-           linked == sel[x].inB # 0
-           s1 == SelMapDel(sel, bkt, x)
-       IN /\ \/ /\ h = NULL
-                /\ sel' = [s1 EXCEPT ![x].fields = IF linked THEN Min(@ + 1, 2) ELSE @, ![x].smap = NULL]
-                /\ bkt' = BktMapDel(sel, bkt, x)
-                /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x} \cup MapNeighbours(sel, bkt, x))
-                                \cup (IF linked THEN FieldsBugs(p, x, m) ELSE {})
-                                \cup (IF linked /\ sel[x].inB # nb
-                                      THEN {Bug(p, "ListIntegrity", x \o " unlinked under the lock of another bucket")}
-                                      ELSE {})
-                /\ UNCHANGED <<fails, warns>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
-                /\ UNCHANGED warns
-                /\ sel' = IF InMapFree(p) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
-                /\ bugs' = bugs \cup UseMap(p, {m}) \cup UseSel(p, {x})
-                /\ UNCHANGED <<bkt, loc>>
-          /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
-    /\ UNCHANGED <<lsv, smapSt, own, readers, cbs, gpw>>
+(* P7 (WARN). NofailWarns: map_free's b->lock failure path without         *)
+(* WARN_ON_ONCE.                                                           *)
+MutNofailNoWarn(err, inMapFree) == FALSE
 
-(* P8. bpf_local_storage_update forgets bpf_selem_link_map_nolock(b, selem)
-   and returns success with the new selem on the LS list only. *)
-MutUpdateLinkSkipsMap(p, bk) ==
-    LET x == loc[p].x
-        l == loc[p].stg
-        m == MapOf(p)
-        b == loc[p].b
-        old == loc[p].old
-        o == Owner(p)
-        s1 == sel
-        bk1 == bk
-        s2 == [SelLSAdd(s1, lsv, x, l) EXCEPT ![x].ls = l]
-        lv1 == [LsvLSAdd(lsv, x, l) EXCEPT ![l].charge = IF V3 THEN @ ELSE @ + ElemSize]
-        s3 == IF old = NULL THEN s2 ELSE SelMapDel(s2, bk1, old)
-        bk2 == IF old = NULL THEN bk1 ELSE BktMapDel(s2, bk1, old)
-        lv2 == IF old = NULL THEN lv1
-               ELSE [lv1 EXCEPT ![l].cache[m] = IF @ = old THEN NULL ELSE @,
-                                ![l].charge = IF V3 THEN @ ELSE @ - ElemSize]
-        s4 == IF old = NULL THEN s3 ELSE SelLSDel(s3, lv2, old)
-        lv3 == [IF old = NULL THEN lv2 ELSE LsvLSDel(s3, lv2, old) EXCEPT ![l].lock = NULL]
-        bk3 == [m2 \in Maps |-> [i \in Buckets |->
-                    IF m2 = m /\ bk2[m2][i].lock = p THEN [bk2[m2][i] EXCEPT !.lock = NULL] ELSE bk2[m2][i]]]
-        s5 == IF old = NULL THEN s4 ELSE SelAfterFree(s4, old)
-    IN /\ sel' = s5
-       /\ bkt' = bk3
-       /\ lsv' = lv3
-       /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
-       /\ cbs' = Leave(p, cbs \cup (IF old = NULL THEN {} ELSE {Cb("selem", old)}))
-       /\ bugs' = bugs \cup UseLS(p, {l})
-                       \cup UseSel(p, {x, old, bk[m][b].first, lsv[l].first}
-                                     \cup (IF old = NULL THEN {} ELSE MapNeighbours(s2, bk1, old) \cup LSNeighbours(s3, lv2, old)))
-                       \cup (IF old = NULL THEN {} ELSE UnchargeBugs(p, o, ElemSize) \cup FreeSelemBugs(p, s4, lv3, old))
-                       \cup P8Bugs(p, "ok", s5, lv3)
-       /\ OpEnd(p)
+(* P8. UpdateLinksNewMap: bpf_local_storage_update forgets                 *)
+(* bpf_selem_link_map_nolock(b, selem) and returns success with the new    *)
+(* selem on the LS list only.                                              *)
+MutUpdateSkipsLinkMap == FALSE
 
-(* P9. bpf_local_storage_destroy waits for owner_refcnt to reach 0 without
-   dropping its own reference first. *)
-MutDestroyKeepsOwnRef(p) ==
-    /\ At(p, "destroy:dec_and_test")
-    /\ LET l == loc[p].stg
-           r == lsv[l].refcnt
-           r1 == r
-       IN /\ lsv' = [lsv EXCEPT ![l].refcnt = r1]
-          /\ warns' = IF r = SATURATED \/ r <= 0 THEN warns \cup {WarnRefUaf} ELSE warns
-          /\ IF r1 = 0
-             THEN DestroyFinish(p, lsv[l].charge, own, cbs, UseLS(p, {l}))
-             ELSE /\ pc' = [pc EXCEPT ![p] = "destroy:wait_owner_refcnt"]
-                  /\ bugs' = bugs \cup UseLS(p, {l})
-                  /\ UNCHANGED <<own, readers, cbs, gpw, loc>>
-    /\ UNCHANGED <<sel, bkt, smapSt, fails>>
+(* P9. DestroyRefDecAndTest: bpf_local_storage_destroy waits for           *)
+(* owner_refcnt to reach 0 without dropping its own reference first (the   *)
+(* count stays; the WARNs are those of refcount_dec_and_test).             *)
+MutDestroyKeepsOwnRef(r) == [RefDecAndTest(r) EXCEPT !.val = r]
 
-(* ListIntegrity. destroy's nofail picks the bucket by hashing the selem (as
-   v3 did) while the final update linked it by hashing the LS. *)
-MutNofailHashesSelem(p, x, ret) ==
-    [loc[p] EXCEPT !.x = x, !.ls = sel[x].ls, !.m = sel[x].smap, !.n = 0, !.last = FALSE, !.ret = ret,
-                   !.nb = IF InMapFree(p) THEN loc[p].b ELSE BucketOf[x]]
+(* ListIntegrity. NofailSelectBucket: destroy's nofail picks the bucket by *)
+(* hashing the selem (as v3 did) while the final update linked it by       *)
+(* hashing the LS.                                                         *)
+MutNofailHashesSelem(x) == BucketOf[x]
 
 =============================================================================

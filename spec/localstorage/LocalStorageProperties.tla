@@ -1,0 +1,251 @@
+----------------------- MODULE LocalStorageProperties -----------------------
+(***************************************************************************)
+(* The properties of LocalStorage.tla: TypeOK, P1..P9 and ListIntegrity.  *)
+(*                                                                         *)
+(* Each is one of:                                                         *)
+(*   a state predicate (an INVARIANT in a config): P2_FreeOnlyUnlinked,    *)
+(*     P2_NoReclaimedOnLiveList, P2_LSFreeOnlyUnpublished, P7_*; and P1    *)
+(*     and P5, which read a ghost (see below);                             *)
+(*   an action property [][A]_vars (a PROPERTY in a config): "every step   *)
+(*     that does X does it so": P3_FreeFieldsOnce, P4_ChargeBalanced,      *)
+(*     P8_AllOrNothing, ListIntegrity;                                     *)
+(*   a liveness property (a PROPERTY, checked with FairSpec): P6, P9.      *)
+(*                                                                         *)
+(* Ghosts. Three properties are about a past event that the kernel state   *)
+(* does not keep, so they read a ghost that a step updates:                *)
+(*   P1 reads the frees counter of each selem and LS (Memory.tla): the     *)
+(*     state shows that an object was freed (st), not that its free        *)
+(*     function ran on it a second time;                                   *)
+(*   P3 reads the fields counter of each selem: the state does not show    *)
+(*     that bpf_obj_free_fields already ran;                               *)
+(*   P5 reads usedAfterFree (Memory.tla): a read or a write leaves no      *)
+(*     trace in the state.                                                 *)
+(*                                                                         *)
+(* The locks a step holds are not in the state either (a lock attempt and  *)
+(* its critical section are one step), so ListIntegrity reads them from    *)
+(* the pc of the process that takes the step.                              *)
+(***************************************************************************)
+EXTENDS LocalStorage
+
+TypeOK ==
+    /\ \A x \in Selems :
+         /\ sel[x].st \in {"none", "live", "queued", "freed"}
+         /\ sel[x].smap \in Maps \cup {NULL}
+         /\ sel[x].ls \in Storages \cup {NULL}
+         /\ sel[x].inB \in 0..NBuckets
+         /\ sel[x].mnext \in Selems \cup {NULL}
+         /\ sel[x].inL \in Storages \cup {NULL}
+         /\ sel[x].lnext \in Selems \cup {NULL}
+         /\ sel[x].cnt \in -1..2
+         /\ sel[x].bits \subseteq {MAPU, STOU, TOFREE}
+         /\ sel[x].fields \in 0..2
+         /\ sel[x].frees \in 0..2
+    /\ \A l \in Storages :
+         /\ lsv[l].st \in {"none", "live", "queued", "freed"}
+         /\ lsv[l].owner \in Owners \cup {NULL}
+         /\ lsv[l].first \in Selems \cup {NULL}
+         /\ lsv[l].lock \in ProcIds \cup {NULL}
+         /\ lsv[l].cache \in [Maps -> Selems \cup {NULL}]
+         /\ lsv[l].charge \in Int
+         /\ lsv[l].refcnt \in 0..2 \cup {SATURATED}
+         /\ lsv[l].frees \in 0..2
+    /\ bkt \in [Maps -> [Buckets -> [first : Selems \cup {NULL}, lock : ProcIds \cup {NULL}]]]
+    /\ smapSt \in [Maps -> {"live", "freed"}]
+    /\ \A o \in Owners : own[o].st \in {"alive", "dying", "freed"} /\ own[o].storage \in Storages \cup {NULL}
+    /\ \A p \in ProcIds : loc[p].rv \in {"none", "ok", "eagain", "err"}
+    /\ readers \subseteq ProcIds
+    /\ traceReaders \subseteq ProcIds
+    /\ \A c \in cbs : c.kind \in {"selem", "storage"} /\ c.wait \subseteq ProcIds
+    /\ Len(fails) <= MaxLockFailures
+    /\ usedAfterFree \subseteq Selems \cup Storages \cup Maps \cup Owners
+
+-----------------------------------------------------------------------------
+(* P1: each selem and each LS is handed to its free function               *)
+(* (bpf_selem_free, bpf_local_storage_free: call_rcu) at most once, so it  *)
+(* is also kfree()d at most once.                                          *)
+(* Checks: no selem and no LS has a frees count above 1. Ghost: frees      *)
+(* counts the free-function calls on the object (Memory.tla, FreeCall);    *)
+(* the state keeps only that it was freed.                                 *)
+P1_NoDoubleFree ==
+    /\ \A x \in Selems : sel[x].frees <= 1
+    /\ \A l \in Storages : lsv[l].frees <= 1
+
+(* x is on a live list: its map_node on a bucket of a map that is not      *)
+(* freed, or its snode on the list of an LS that is live (not yet handed   *)
+(* to bpf_local_storage_free).                                             *)
+OnLiveList(x) ==
+    \/ sel[x].inB # 0 /\ smapSt[SelemMap[x]] = "live"
+    \/ sel[x].inL # NULL /\ lsv[sel[x].inL].st = "live"
+
+(* P2 (first half): an selem is handed to bpf_selem_free only after both   *)
+(* its nodes are unlinked from every live list.                            *)
+(* Checks: every selem that has been handed to bpf_selem_free (st queued   *)
+(* or freed) is on no live list. Nothing links an selem again, so this is  *)
+(* the state after its free; an selem freed in the same step as the LS     *)
+(* whose list still holds it is allowed.                                   *)
+P2_FreeOnlyUnlinked == \A x \in Selems : sel[x].st \in {"queued", "freed"} => ~OnLiveList(x)
+
+(* P2 (second half): memory is reclaimed only after a grace period.        *)
+(* Checks: no live list holds a kfree()d selem.                            *)
+P2_NoReclaimedOnLiveList == \A x \in Selems : sel[x].st = "freed" => ~OnLiveList(x)
+
+(* P2 for the LS: an LS is freed only after owner->storage stops pointing  *)
+(* to it, unless the owner is being destroyed (final's destroy leaves the  *)
+(* pointer of a dying owner alone).                                        *)
+(* Checks: the LS an alive owner points to is live.                        *)
+P2_LSFreeOnlyUnpublished ==
+    \A o \in Owners : own[o].st = "alive" /\ own[o].storage # NULL => lsv[own[o].storage].st = "live"
+
+(* P3: bpf_obj_free_fields runs at most once per selem, and only while its *)
+(* smap is alive.                                                          *)
+(* Checks: every step that runs bpf_obj_free_fields on x (raises its       *)
+(* fields count) finds the count at 0 and x's map not freed. Ghost: fields *)
+(* counts the bpf_obj_free_fields runs on x (0..2).                        *)
+FieldsFreed(x) == sel'[x].fields # sel[x].fields
+P3_FreeFieldsOnce ==
+    [][\A x \in Selems : FieldsFreed(x) => sel[x].fields = 0 /\ smapSt[SelemMap[x]] = "live"]_vars
+
+(* The steps that call mem_uncharge(smap, local_storage->owner, ...): the  *)
+(* pinned uncharge of bpf_selem_unlink_storage_nolock_misc (nofail), and   *)
+(* delete's bpf_selem_unlink_storage_nolock when it returns 0.             *)
+UnchargesLSOwner(p) ==
+    \/ pc[p] = "nofail:lock_storage" /\ pc'[p] = "nofail:unpin_owner"
+    \/ pc[p] = "bpf_selem_unlink:lock_bucket" /\ pc'[p] = "done" /\ loc'[p].rv = "ok"
+
+(* P4: nothing is uncharged twice, from a freed owner or through a NULL    *)
+(* owner; an owner is never uncharged below zero (what destroy returns     *)
+(* plus what was uncharged before equals what was charged).                *)
+(* Checks, for every step: it leaves every owner's charge at 0 or above;   *)
+(* it leaves the charge of a freed owner alone (every uncharge changes the *)
+(* charge: ElemSize > 0); and a step that uncharges local_storage->owner   *)
+(* reads a non-NULL owner.                                                 *)
+P4_ChargeBalanced ==
+    [][/\ \A o \in Owners : own'[o].omem >= 0
+       /\ \A o \in Owners : own[o].st = "freed" => own'[o].omem = own[o].omem
+       /\ \A p \in ProcIds : UnchargesLSOwner(p) => lsv[loc[p].ls].owner # NULL]_vars
+
+(* P5 and "no access to freed memory": no read or write of a freed         *)
+(* (kfree()d) selem, LS, smap or owner, including the neighbours an hlist  *)
+(* update writes and the smap bpf_selem_free_rcu reads.                    *)
+(* Checks: the ghost usedAfterFree is empty. Ghost: every step adds the    *)
+(* freed objects it reads or writes (LocalStorage.tla: Touch of UseSel,    *)
+(* UseLS, UseMap, UseOwner); an access leaves no trace in the state.       *)
+P5_NoUseAfterFree == usedAfterFree = {}
+
+(* ListIntegrity: the lists stay well formed: a node is unlinked only      *)
+(* under its own list's lock.                                              *)
+(* The locks p holds in the step it takes from pc[p]: taken in that step   *)
+(* (one step per lock attempt with its critical section) or held since an  *)
+(* earlier one. Buckets as <<map, bucket>>, local storages by id.          *)
+BucketLocksHeld(p) ==
+    CASE pc[p] \in {"nofail:lock_bucket", "lockless:unlink_map"} -> {<<loc[p].m, loc[p].nb>>}
+      [] pc[p] = "bpf_selem_unlink:lock_bucket" -> {<<loc[p].m, loc[p].b>>}
+      [] pc[p] = "update:lock_bucket" -> {<<MapOf(p), loc[p].b>>}
+      [] pc[p] = "update:lock_old_bucket" -> {<<MapOf(p), loc[p].b>>, <<MapOf(p), BucketOf[loc[p].old]>>}
+      [] OTHER -> {}
+StorageLocksHeld(p) ==
+    CASE pc[p] \in {"nofail:lock_storage", "nofail:unpin_owner", "lockless:unlink_storage",
+                    "bpf_selem_unlink:lock_bucket"} -> {loc[p].ls}
+      [] pc[p] \in {"update:lock_bucket", "update:lock_old_bucket"} -> {loc[p].stg}
+      [] OTHER -> {}
+\* p takes the step (the only process whose pc changes in it)
+Moves(p) == pc'[p] # pc[p]
+\* the selems whose map_node / snode the step unhashes
+MapNodesUnlinked == {x \in Selems : sel[x].inB # 0 /\ sel'[x].inB = 0}
+SnodesUnlinked == {x \in Selems : sel[x].inL # NULL /\ sel'[x].inL = NULL}
+(* Checks, for every step: each map_node it unhashes was on a bucket whose *)
+(* b->lock the moving process holds; each snode it unhashes was on the     *)
+(* list of an LS whose local_storage->lock the moving process holds; and   *)
+(* destroy never enters bpf_selem_unlink_nofail's b->lock step for an      *)
+(* selem whose local_storage is NULL (it would lock                        *)
+(* select_bucket(smap, NULL), not the selem's bucket).                     *)
+ListIntegrity ==
+    [][/\ \A x \in MapNodesUnlinked :
+            \E p \in ProcIds : Moves(p) /\ <<SelemMap[x], sel[x].inB>> \in BucketLocksHeld(p)
+       /\ \A x \in SnodesUnlinked :
+            \E p \in ProcIds : Moves(p) /\ sel[x].inL \in StorageLocksHeld(p)
+       /\ \A p \in DestroyProcs :
+            pc[p] = "destroy:walk" /\ pc'[p] = "nofail:lock_bucket" => loc'[p].ls # NULL]_vars
+
+(* P8: delete and update either fully succeed or change nothing, and say   *)
+(* which. Judged on the state an operation leaves when it returns r: an    *)
+(* update that returned 0 has its new selem x on both lists and the old    *)
+(* one off both; one that failed has x off both and the old one on both; a *)
+(* delete that returned 0 has x off both, one that failed has x on both.   *)
+(* Off the LS list includes "on the list of an LS that is freed".          *)
+AllOrNothing(p, r) ==
+    LET x == loc[p].x
+        old == loc[p].old
+        linkedBoth(y) == sel'[y].inB # 0 /\ sel'[y].inL # NULL
+        unlinkedBoth(y) == sel'[y].inB = 0 /\ (sel'[y].inL = NULL \/ lsv'[sel'[y].inL].st # "live")
+    IN CASE Kind(p) = "update" /\ r = "ok" -> linkedBoth(x) /\ (old = NULL \/ unlinkedBoth(old))
+         [] Kind(p) = "update" -> unlinkedBoth(x) /\ (old = NULL \/ linkedBoth(old))
+         [] Kind(p) = "delete" /\ r = "ok" -> x = NULL \/ unlinkedBoth(x)
+         [] Kind(p) = "delete" /\ r = "err" -> linkedBoth(x)
+         [] OTHER -> TRUE
+\* p returns in this step, after it took a lock (it was past its first step)
+Returns(p) == pc[p] \notin {"idle", "done"} /\ pc'[p] = "done"
+(* Checks: every step in which an update or a delete returns r (kept in    *)
+(* loc[p].rv) leaves the lists as AllOrNothing(p, r) says.                 *)
+P8_AllOrNothing == [][\A p \in OpProcs : Returns(p) => AllOrNothing(p, loc'[p].rv)]_vars
+
+-----------------------------------------------------------------------------
+(* Leaks (P6, P7).                                                         *)
+
+(* What is leaked: selems and LSes whose owner or map is gone (or that no  *)
+(* list holds) but that are not freed, special fields never freed before   *)
+(* the selem was reclaimed, and charges an owner was freed with. Fields    *)
+(* and charges are final as soon as they happen; the rest is judged when   *)
+(* nothing is running.                                                     *)
+SelemOK(x) ==
+    \/ sel[x].st \in {"none", "freed"}
+    \/ /\ sel[x].st = "live"
+       /\ smapSt[SelemMap[x]] = "live" /\ own[SelemOwner[x]].st = "alive"
+       /\ sel[x].inB # 0 /\ sel[x].inL # NULL
+StorageOK(l) ==
+    \/ lsv[l].st \in {"none", "freed"}
+    \/ /\ lsv[l].st = "live"
+       /\ own[StorageOwner[l]].st = "alive" /\ own[StorageOwner[l]].storage = l
+       /\ lsv[l].first # NULL
+ExpectedCharge(o) ==
+    ElemSize * Cardinality({x \in Selems : SelemOwner[x] = o /\ sel[x].st = "live" /\ sel[x].inL # NULL})
+    + (IF own[o].storage # NULL THEN StorageSize ELSE 0)
+ChargeOK(o) == IF own[o].st = "freed" THEN own[o].omem = 0 ELSE own[o].omem = ExpectedCharge(o)
+Leaked ==
+    {"special fields of " \o x : x \in {y \in Selems : sel[y].st = "freed" /\ sel[y].fields = 0}}
+    \cup {"charge of owner " \o o : o \in {k \in Owners : own[k].st = "freed" /\ own[k].omem # 0}}
+    \cup (IF Quiescent
+          THEN {"selem " \o x : x \in {y \in Selems : ~SelemOK(y)}}
+               \cup {"local_storage " \o l : l \in {k \in Storages : ~StorageOK(k)}}
+               \cup {"charge of owner " \o o : o \in {k \in Owners : ~ChargeOK(k)}}
+          ELSE {})
+Clean == Leaked = {}
+LockFailed == Len(fails) > 0
+
+(* P6 (liveness): if every lock attempt succeeds, every selem and LS is    *)
+(* eventually freed and fully uncharged, with map_free, destroy, delete    *)
+(* and update running concurrently [R1].                                   *)
+(* Checks: eventually a lock attempt has failed, or every teardown has     *)
+(* returned with nothing pending and nothing leaked.                       *)
+P6_NoLeakWithoutFailure == <>(LockFailed \/ (Finished /\ Clean))
+
+(* P7: a leak only after a lock failure [R1].                              *)
+(* Checks: while nothing has failed, nothing is leaked.                    *)
+P7_LeakOnlyAfterLockFailure == Leaked # {} => LockFailed
+
+(* A selem still on the list of its alive owner's LS lingers: the owner's  *)
+(* destroy will still reach and free it ("Lingering selem is ok in case of *)
+(* lock failure" [R1]). Lost is what nobody can free any more.             *)
+Lingering(x) ==
+    /\ sel[x].st = "live" /\ own[SelemOwner[x]].st = "alive"
+    /\ sel[x].inL # NULL /\ sel[x].inL = own[SelemOwner[x]].storage /\ lsv[sel[x].inL].st = "live"
+Lost == Leaked \ {"selem " \o x : x \in {y \in Selems : Lingering(y)}}
+(* P7, second part: memory that is lost for good is WARNed.                *)
+(* Checks: if something is lost, some WARN has fired.                      *)
+P7_LeakWarned == Lost # {} => warns # {}
+
+(* P9 (liveness): map_free and destroy terminate.                          *)
+(* Checks: every teardown process eventually reaches "done".               *)
+P9_TeardownTerminates == \A p \in Teardown : <>(pc[p] = "done")
+
+=============================================================================
