@@ -431,7 +431,7 @@ public final class RqSpinLock extends QueuedLockWord {
             if (v619 && ret != null && ret.errno(version) == Errno.EDEADLK
                     && mutation != Mutation.NO_HEAD_HANDOVER) {
                 if (next == null) {
-                    next = waitForNext(node); // unbounded if nobody ever queues behind us (see README)
+                    next = waitForNext(node); // unbounded if nobody ever queues behind us (finding rq_v619_handover_hang: spec/rqspinlock/README.md)
                 }
                 next.locked = 1;
                 return errReleaseNode(cpu, node0, ret);

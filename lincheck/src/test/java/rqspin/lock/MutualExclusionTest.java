@@ -29,7 +29,7 @@ class MutualExclusionTest {
          * million clock reads: long enough that a waiter does not give up
          * while the scheduler (or the model checker) holds the owner back.
          * With a short T, retrying failed attempts at once can keep an abort
-         * cascade alive forever while the lock is free (see README).
+         * cascade alive forever while the lock is free (see lincheck/README.md).
          */
         private final Machine machine = Machine.builder(4).clock(Clock.logical(1)).timeoutNanos(1_000_000)
                 .checkPeriod(1).build();

@@ -44,7 +44,7 @@ public final class RunJpf {
         String home = System.getenv("JPF_HOME");
         if (home == null || home.isBlank()) {
             System.err.println("JPF_HOME is not set: point it at a jpf-core checkout (branch java-17) built with its"
-                    + " jars in build/ (see README, 'Java PathFinder').");
+                    + " jars in build/ (see model/README.md).");
             return 2;
         }
         File runJpf = new File(home, "build/RunJPF.jar");
