@@ -34,7 +34,7 @@ public final class Cpu {
 
     final McsNode[] rqNodes = new McsNode[LockWord.MAX_NODES];
     final McsNode[] qNodes = new McsNode[LockWord.MAX_NODES];
-    final HeldLocks held = new HeldLocks();
+    final HeldLocks held;
 
     // ---- confined to the owner thread ----
     private Context[] contexts = {Context.TASK, null, null, null};
@@ -58,6 +58,7 @@ public final class Cpu {
     Cpu(Machine machine, int id) {
         this.machine = machine;
         this.id = id;
+        this.held = new HeldLocks(machine.nrHeld);
         for (int i = 0; i < LockWord.MAX_NODES; i++) {
             rqNodes[i] = new McsNode(id, i);
             qNodes[i] = new McsNode(id, i);
@@ -101,6 +102,31 @@ public final class Cpu {
     }
 
     /**
+     * For checkers (read under a {@link StepGate}, between steps): the
+     * {@code locked} value of MCS node {@code idx} of this CPU, of
+     * {@code rqnodes[]} ({@link RqSpinLock}) or, if not {@code resilient},
+     * {@code qnodes[]} ({@link QSpinLock}): 0 wait, 1 head, 2 aborted.
+     */
+    public int mcsNodeLocked(boolean resilient, int idx) {
+        return (resilient ? rqNodes : qNodes)[idx].locked;
+    }
+
+    /**
+     * For checkers: the {@code next} pointer of that MCS node, as the tail
+     * code of the node it points to ({@link LockWord#encodeTail}), or 0 for
+     * NULL.
+     */
+    public int mcsNodeNext(boolean resilient, int idx) {
+        McsNode n = (resilient ? rqNodes : qNodes)[idx].next;
+        return n == null ? 0 : LockWord.encodeTail(n.cpu, n.idx);
+    }
+
+    /** For checkers: {@code rqnodes[0].count} (or {@code qnodes[0].count}), the slow-path nesting depth. */
+    public int mcsNodeCount(boolean resilient) {
+        return (resilient ? rqNodes : qNodes)[0].count;
+    }
+
+    /**
      * Attaches {@code hook} to this CPU's tracepoints (null detaches).
      *
      * @throws LockMisuseException if the calling thread is not this CPU
@@ -113,7 +139,8 @@ public final class Cpu {
     /**
      * Runs {@code body} in a nested context on this CPU, as an interrupt would:
      * same thread, same held-lock table and nodes, {@code ctx} on top of the
-     * context stack. The body must release every lock it takes.
+     * context stack. The body must release every lock it takes. Entering the
+     * context is the step {@link Step#interrupt}.
      *
      * @throws IllegalArgumentException if {@code ctx} cannot interrupt the current context
      * @throws LockMisuseException if the calling thread is not this CPU, or
@@ -135,7 +162,14 @@ public final class Cpu {
         if (body == null) {
             throw new IllegalArgumentException("body must not be null");
         }
+        StepGate gate = machine.gate;
+        if (gate != null) {
+            gate.before(this);
+        }
         pushContext(ctx);
+        if (gate != null) {
+            gate.took(this, Step.interrupt, null);
+        }
         boolean normal = false;
         T result;
         try {

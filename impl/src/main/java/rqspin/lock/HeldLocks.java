@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A CPU's held-lock table ({@code struct rqspinlock_held}): a count and 31
- * slots, in acquisition order; the top entry is the lock being attempted or,
- * if none is being attempted, the last one taken. Entries beyond 31 are not
- * recorded, but the count still moves.
+ * slots (RES_NR_HELD; fewer if the machine says so), in acquisition order;
+ * the top entry is the lock being attempted or, if none is being attempted,
+ * the last one taken. Entries beyond the slots are not recorded, but the
+ * count still moves.
  *
  * <p>Layout: one {@link AtomicIntegerArray}, the count in element 0 and
  * slot {@code i} in element {@code i + 1}, holding lock ids (0 = NULL). One
@@ -24,20 +25,27 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * barrier.
  */
 final class HeldLocks {
-    /** RES_NR_HELD. */
+    /** RES_NR_HELD, the kernel's number of slots. */
     static final int NR_HELD = 31;
 
-    /** Element 0: the count (may exceed NR_HELD); elements 1..31: the slots. */
-    private final AtomicIntegerArray table = new AtomicIntegerArray(1 + NR_HELD);
+    /** The number of slots of this table (NR_HELD unless the machine sets fewer). */
+    final int nrHeld;
+    /** Element 0: the count (may exceed nrHeld); elements 1..nrHeld: the slots. */
+    private final AtomicIntegerArray table;
     /** The owner thread's copy of the count; read and written by the owning CPU's thread only. */
     private int top;
 
-    /** The published count, as another CPU's scan reads it (may exceed NR_HELD). */
+    HeldLocks(int nrHeld) {
+        this.nrHeld = nrHeld;
+        this.table = new AtomicIntegerArray(1 + nrHeld);
+    }
+
+    /** The published count, as another CPU's scan reads it (may exceed nrHeld). */
     int count() {
         return table.get(0);
     }
 
-    /** Slot {@code i} (0-based, below NR_HELD): a lock id, or 0 for NULL. */
+    /** Slot {@code i} (0-based, below nrHeld): a lock id, or 0 for NULL. */
     int lockAt(int i) {
         return table.get(i + 1);
     }
@@ -46,7 +54,7 @@ final class HeldLocks {
     void grab(int lockId) {
         int c = ++top;
         table.lazySet(0, c);
-        if (c <= NR_HELD) {
+        if (c <= nrHeld) {
             table.lazySet(c, lockId);
         }
     }
@@ -54,7 +62,7 @@ final class HeldLocks {
     /** Clear the top slot (if recorded); the first half of {@code release_held_lock_entry}. */
     void clearTop() {
         int c = top;
-        if (c <= NR_HELD) {
+        if (c <= nrHeld) {
             table.lazySet(c, 0);
         }
     }
@@ -72,7 +80,7 @@ final class HeldLocks {
 
     /** The recorded lock ids, bottom first (for messages and tests). */
     int[] snapshot() {
-        int c = Math.min(NR_HELD, count());
+        int c = Math.min(nrHeld, count());
         int[] ids = new int[Math.max(c, 0)];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = lockAt(i);

@@ -5,7 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A fixed set of CPUs and the settings every lock on them shares: the clock,
  * the timeout T, the deadlock-check interval and amortisation, the spin hint,
- * and whether the slow path is replaced by the test-and-set fallback.
+ * whether the slow path is replaced by the test-and-set fallback, the sizes
+ * of the per-CPU tables (held-lock slots, MCS nodes), and the
+ * {@link StepGate} that sees every {@link Step} of the locks (none by default).
  *
  * <p>This is the Java stand-in for the kernel's per-CPU variables: the CPU
  * table is what lets a lock's tail name another CPU's MCS node and lets an
@@ -34,6 +36,14 @@ public final class Machine {
     final SpinHint spinHint;
     /** x86 guest with {@code virt_spin_lock_key}: the slow path is {@code resilient_tas_spin_lock}. */
     final boolean virtTasFallback;
+    /** No queued spinlocks ({@code CONFIG_QUEUED_SPINLOCKS=n}): {@code res_spin_lock} is {@code resilient_tas_spin_lock}. */
+    final boolean tasOnly;
+    /** RES_NR_HELD: slots of each CPU's held-lock table (31 in the kernel). */
+    final int nrHeld;
+    /** _Q_MAX_NODES: MCS nodes a CPU may use (4 in the kernel); beyond them the no-node fallback. */
+    final int maxNodes;
+    /** Sees (and may schedule) every step of the locks on this machine; null: none. */
+    final StepGate gate;
     private final AtomicInteger lockIds = new AtomicInteger();
 
     private Machine(Builder b) {
@@ -43,6 +53,10 @@ public final class Machine {
         this.checkMask = b.checkPeriod - 1;
         this.spinHint = b.spinHint;
         this.virtTasFallback = b.virtTasFallback;
+        this.tasOnly = b.tasOnly;
+        this.nrHeld = b.nrHeld;
+        this.maxNodes = b.maxNodes;
+        this.gate = b.gate;
         this.cpus = new Cpu[b.nrCpus];
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(this, i);
@@ -175,7 +189,10 @@ public final class Machine {
     @Override
     public String toString() {
         return "Machine[" + cpus.length + " CPUs, " + clock + ", T=" + timeoutNanos + " ns"
-                + (virtTasFallback ? ", TAS fallback" : "") + "]";
+                + (virtTasFallback ? ", TAS fallback" : "") + (tasOnly ? ", TAS only" : "")
+                + (nrHeld != HeldLocks.NR_HELD ? ", " + nrHeld + " held-lock slots" : "")
+                + (maxNodes != LockWord.MAX_NODES ? ", " + maxNodes + " MCS nodes" : "")
+                + (gate != null ? ", step gate " + gate : "") + "]";
     }
 
     /** Settings of a {@link Machine}; every setter checks its argument and throws {@link IllegalArgumentException}. */
@@ -187,6 +204,10 @@ public final class Machine {
         private int checkPeriod = DEFAULT_CHECK_PERIOD;
         private SpinHint spinHint = SpinHint.ON_SPIN_WAIT;
         private boolean virtTasFallback;
+        private boolean tasOnly;
+        private int nrHeld = HeldLocks.NR_HELD;
+        private int maxNodes = LockWord.MAX_NODES;
+        private StepGate gate;
 
         private Builder(int nrCpus) {
             if (nrCpus < 1 || nrCpus > LockWord.MAX_CPUS) {
@@ -251,6 +272,49 @@ public final class Machine {
          */
         public Builder virtTasFallback(boolean on) {
             this.virtTasFallback = on;
+            return this;
+        }
+
+        /**
+         * An architecture without queued spinlocks ({@code CONFIG_QUEUED_SPINLOCKS=n}):
+         * {@code res_spin_lock} is {@code resilient_tas_spin_lock} alone (default off).
+         * Only {@link RqSpinLock} is affected.
+         */
+        public Builder queuedSpinlocks(boolean on) {
+            this.tasOnly = !on;
+            return this;
+        }
+
+        /**
+         * RES_NR_HELD, the slots of each CPU's held-lock table (default 31, the
+         * kernel's); a smaller table reaches the overflow behaviour with fewer locks.
+         */
+        public Builder heldLockSlots(int n) {
+            if (n < 1 || n > HeldLocks.NR_HELD) {
+                throw new IllegalArgumentException("held-lock slots must be in 1.." + HeldLocks.NR_HELD + ", got " + n);
+            }
+            this.nrHeld = n;
+            return this;
+        }
+
+        /**
+         * _Q_MAX_NODES, the MCS nodes a CPU may use (default 4, the kernel's);
+         * with fewer, nesting reaches the no-node fallback sooner.
+         */
+        public Builder mcsNodes(int n) {
+            if (n < 1 || n > LockWord.MAX_NODES) {
+                throw new IllegalArgumentException("MCS nodes must be in 1.." + LockWord.MAX_NODES + ", got " + n);
+            }
+            this.maxNodes = n;
+            return this;
+        }
+
+        /**
+         * The {@link StepGate} that sees every step of the locks on the machine
+         * (default none: null). For checkers and schedulers, see {@link Step}.
+         */
+        public Builder stepGate(StepGate gate) {
+            this.gate = gate;
             return this;
         }
 

@@ -91,35 +91,35 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  *     {@link ContentionHook} of the CPU.</li>
  * </ul>
  *
- * <h2>Steps of the TLA+ spec (spec/rqspinlock/RqSpinLock.tla, action: Java)</h2>
- * <table>
- * <caption>Each spec action and where this class does it</caption>
- * <tr><td>{@code grab_held_lock_entry}</td><td>{@link HeldLocks#grab}, from {@link #lock} ([V6_19]) or the
- *     slow path ([V6_15])</td></tr>
- * <tr><td>{@code fastpath_cmpxchg}</td><td>the CAS 0 to (0,0,1) in {@link #lock}</td></tr>
- * <tr><td>{@code pending_reread}</td><td>the bounded re-read of (0,1,0) at the start of {@link #slowPath}</td></tr>
- * <tr><td>{@code queued_fetch_set_pending_acquire}, {@code clear_pending}, {@code clear_pending_set_locked}</td>
- *     <td>{@link #fetchSetPending}, {@link #clearPending}, {@link #clearPendingSetLocked}</td></tr>
- * <tr><td>{@code pending_wait_owner}</td><td>the pending waiter's loop in {@link #slowPath}</td></tr>
- * <tr><td>{@code check_deadlock_AA_queue}</td><td>the [V6_19] AA check at the top of {@link #queue}</td></tr>
- * <tr><td>{@code grab_mcs_node}</td><td>{@code idx = node0.count++} in {@link #queue}</td></tr>
- * <tr><td>{@code queued_spin_trylock}</td><td>{@link #trylock} (cold node, or no node)</td></tr>
- * <tr><td>{@code xchg_tail}, {@code link_prev}</td><td>{@link #xchgTail}, {@code prev.next = node}</td></tr>
- * <tr><td>{@code arch_mcs_spin_lock_contended}</td><td>the non-head wait on {@code node.locked}</td></tr>
- * <tr><td>{@code head_wait_owner_pending}</td><td>the head's loop waiting for (*,0,0)</td></tr>
- * <tr><td>{@code claim_cmpxchg}, {@code set_locked}</td><td>the claim CAS, {@link #setLocked}</td></tr>
- * <tr><td>{@code arch_mcs_spin_unlock_contended}</td><td>{@code next.locked = 1} (claim, or [V6_19] handover)</td></tr>
- * <tr><td>{@code try_cmpxchg_tail}, {@code abort_signal_next}</td><td>{@link #tryCmpxchgTail},
- *     {@code next.locked = RES_TIMEOUT_VAL}</td></tr>
- * <tr><td>{@code release_node}, {@code release_held_lock_entry}</td><td>{@link #release} /
- *     {@link #errReleaseNode} ({@code count--}), {@link HeldLocks#release}</td></tr>
- * <tr><td>{@code tas_cmpxchg}</td><td>{@link #tasSpinLock}</td></tr>
- * <tr><td>{@code check_timeout_arm}, {@code check_timeout_expired}, {@code check_deadlock}</td>
- *     <td>{@link #checkTimeout} (first call of a period; deadline passed; interval passed:
- *     {@link #checkDeadlock} / {@link #checkDeadlockABBA})</td></tr>
- * <tr><td>{@code res_spin_unlock_release}, {@code res_spin_unlock_pop}</td><td>the two halves of
- *     {@link #unlock}, in the version's order</td></tr>
- * </table>
+ * <h2>Steps: the spec's actions</h2>
+ * Every access of this class to shared state is a {@link Step}, named after
+ * the action of the TLA+ spec (spec/rqspinlock/RqSpinLock.tla) that models
+ * it: the enum is the table of which spec action is which kernel step. The
+ * code announces each step to the machine's {@link StepGate} (if one is
+ * installed) with the spec's granularity:
+ * <ul>
+ * <li>{@code before} each step's accesses and {@code took} after them; a
+ *     step that the kernel skips but the spec keeps as a step that changes
+ *     nothing but its program counter ({@code pending_wait_owner} when the
+ *     fetch_or saw the owner gone, {@code claim_cmpxchg} when the tail read
+ *     is not this CPU's) is announced without an access;</li>
+ * <li>updates of per-CPU data the spec merges into one step (its
+ *     abstraction A2) are in that step: {@code grab_mcs_node} includes
+ *     {@code count++}, the no-node check, the node's init and ([V6_15]) the
+ *     table entry; {@code count--} is merged into the step that leaves the
+ *     queue where the spec's {@code MergeCountDec} holds ([V6_15] with a
+ *     node for each context) and is {@code release_node} otherwise; the
+ *     pop of {@link #unlock} is one step (in [V6_15] the slot is cleared by
+ *     {@code res_spin_unlock_pop} and the count goes down with the release,
+ *     in the kernel's order);</li>
+ * <li>waits: each iteration is one gate; the iteration that finds the
+ *     condition true takes the step that ends the wait; one that finds it
+ *     false is {@code waiting} (no step), unless its {@code check_timeout}
+ *     call decided something: {@code check_timeout_arm} ([V6_19] the first
+ *     call's AA check failed), {@code check_deadlock} (a check failed, or
+ *     the first clean check of the wait: later clean ones change nothing the
+ *     spec sees), {@code check_timeout_expired}.</li>
+ * </ul>
  *
  * <h2>Memory accesses</h2>
  * Every shared access goes through {@code AtomicInteger} get, lazySet (a
@@ -133,6 +133,8 @@ import static rqspin.lock.LockWord.TAIL_MASK;
 public final class RqSpinLock extends QueuedLockWord {
     /** _Q_PENDING_LOOPS of the generic code: one extra read while a pending-to-locked handover is in progress. */
     private static final int PENDING_LOOPS = 1;
+    /** The contexts of the spec (task, IRQ, NMI): with a node for each, the spec merges count-- (MergeCountDec). */
+    private static final int SPEC_CONTEXTS = 3;
 
     private final Machine machine;
     private final Version version;
@@ -143,6 +145,12 @@ public final class RqSpinLock extends QueuedLockWord {
     private final Mutation mutation;
     /** T, 2T and 4T in ns. */
     private final long timeout;
+    /** _Q_MAX_NODES of the machine. */
+    private final int maxNodes;
+    /** The machine's step gate, or null. */
+    private final StepGate gate;
+    /** Whether count-- is part of the step that leaves the queue path (the spec's MergeCountDec), not release_node. */
+    private final boolean mergeCountDec;
 
     /**
      * A free lock on {@code machine}'s CPUs.
@@ -174,6 +182,9 @@ public final class RqSpinLock extends QueuedLockWord {
         this.name = name != null ? name : "lock#" + id;
         this.mutation = mutation;
         this.timeout = machine.timeoutNanos;
+        this.maxNodes = machine.maxNodes;
+        this.gate = machine.gate;
+        this.mergeCountDec = !v619 && maxNodes >= SPEC_CONTEXTS;
     }
 
     /** The algorithm version. */
@@ -189,6 +200,11 @@ public final class RqSpinLock extends QueuedLockWord {
     /** The id recorded in held-lock tables. */
     public int id() {
         return id;
+    }
+
+    /** The name given at construction (or {@code lock#id}). */
+    public String name() {
+        return name;
     }
 
     /** A snapshot of the lock word; see {@link LockWord#describe}. */
@@ -207,6 +223,54 @@ public final class RqSpinLock extends QueuedLockWord {
     }
 
     // ------------------------------------------------------------------
+    // The step gate
+
+    private void before(Cpu cpu) {
+        if (gate != null) {
+            gate.before(cpu);
+        }
+    }
+
+    private void took(Cpu cpu, Step step) {
+        if (gate != null) {
+            gate.took(cpu, step, this);
+        }
+    }
+
+    /** One iteration of a wait without a clock found its condition false. */
+    private void waiting(Cpu cpu, Step until) {
+        if (gate != null) {
+            gate.waiting(cpu, until, this, false, false);
+        }
+    }
+
+    /** The step just taken decided that the attempt fails for {@code r}. */
+    private void failing(Cpu cpu, FailureReason r) {
+        if (gate != null) {
+            gate.failing(cpu, this, r);
+        }
+    }
+
+    /**
+     * Ends one iteration of a timed wait whose condition was false: announces
+     * what its check_timeout call decided ({@code ts.step}), or that it waits
+     * on. Returns whether the wait goes on ({@code ret} is null).
+     */
+    private boolean timedWaitGoesOn(Cpu cpu, TimeoutState ts, FailureReason ret, Step until) {
+        if (gate != null) {
+            if (ts.step != null) {
+                gate.took(cpu, ts.step, this);
+                if (ret != null) {
+                    gate.failing(cpu, this, ret);
+                }
+            } else {
+                gate.waiting(cpu, until, this, true, ts.checked);
+            }
+        }
+        return ret == null;
+    }
+
+    // ------------------------------------------------------------------
     // res_spin_lock / res_spin_unlock
 
     /**
@@ -222,27 +286,62 @@ public final class RqSpinLock extends QueuedLockWord {
      */
     public void lock(Cpu cpu) throws LockFailedException {
         checkCpu(cpu);
-        HeldLocks held = cpu.held;
-        if (v619) {
-            held.grab(id);
+        FailureReason r = machine.tasOnly ? tasSpinLock(cpu) : resSpinLock(cpu);
+        if (gate != null) {
+            gate.returned(cpu, this, r == null ? 0 : r.errno(version).kernelReturn());
         }
-        if (word.compareAndSet(0, LOCKED_VAL)) {
-            if (!v619) {
-                held.grab(id);
-            }
-        } else {
-            FailureReason r = slowPath(cpu, word.get());
-            if (r != null) {
-                throw failure(cpu, r);
-            }
+        if (r != null) {
+            throw failure(cpu, r);
         }
         cpu.pushOwned(this);
+    }
+
+    /** {@code res_spin_lock} with queued spinlocks: null on success, else the reason of the failure. */
+    private FailureReason resSpinLock(Cpu cpu) {
+        HeldLocks held = cpu.held;
+        if (v619) {
+            before(cpu);
+            held.grab(id);
+            took(cpu, Step.grab_held_lock_entry);
+        }
+        before(cpu);
+        int val = fastpathCmpxchg();
+        took(cpu, Step.fastpath_cmpxchg);
+        if (val == 0) {
+            if (!v619) {
+                before(cpu);
+                held.grab(id);
+                took(cpu, Step.grab_held_lock_entry);
+            }
+            return null;
+        }
+        return slowPath(cpu, val);
+    }
+
+    /**
+     * {@code atomic_try_cmpxchg_acquire(&lock->val, &val, _Q_LOCKED_VAL)}
+     * from val = 0: returns 0 when it succeeded, else the value that made it
+     * fail, as the kernel's cmpxchg returns it. A failed compareAndSet
+     * returns no value, so the word is read after it; if that read sees 0
+     * (the owner left in between), the cmpxchg is tried again, so that the
+     * value returned is always one a failed cmpxchg could have seen.
+     */
+    private int fastpathCmpxchg() {
+        for (;;) {
+            if (word.compareAndSet(0, LOCKED_VAL)) {
+                return 0;
+            }
+            int val = word.get();
+            if (val != 0) {
+                return val;
+            }
+        }
     }
 
     /**
      * {@code res_spin_unlock}: releases the lock held by the current context
      * of {@code cpu} and pops the top entry of its held-lock table ([V6_15]
-     * pop then release; [V6_19] release then pop).
+     * clear the slot, release, count--; [V6_19] release, then pop).
      *
      * @throws LockMisuseException if the current context does not hold this lock ({@code NOT_HELD}), holds it but
      *         took another lock after it ({@code OUT_OF_ORDER}), the thread does not run {@code cpu}
@@ -254,17 +353,29 @@ public final class RqSpinLock extends QueuedLockWord {
             throw cpu.unlockMisuse(this);
         }
         cpu.popOwned();
-        releaseWordAndEntry(cpu.held);
+        releaseWordAndEntry(cpu);
     }
 
-    private void releaseWordAndEntry(HeldLocks held) {
+    private void releaseWordAndEntry(Cpu cpu) {
+        HeldLocks held = cpu.held;
         if (v619) {
+            before(cpu);
             word.getAndAdd(-LOCKED_VAL);
+            took(cpu, Step.res_spin_unlock_release);
+            before(cpu);
             held.release();
+            took(cpu, Step.res_spin_unlock_pop);
         } else {
+            // [V6_15] WRITE_ONCE(locks[cnt - 1], NULL); smp_store_release(&lock->locked, 0); this_cpu_dec(cnt).
+            // The spec's pop is the slot store (a remote scan skips a CPU whose top slot is NULL, and an entry
+            // pushed above it sees the NULL as no lock); the count goes down with the release.
+            before(cpu);
             held.clearTop();
+            took(cpu, Step.res_spin_unlock_pop);
+            before(cpu);
             word.getAndAdd(-LOCKED_VAL);
             held.decrement();
+            took(cpu, Step.res_spin_unlock_release);
         }
     }
 
@@ -303,6 +414,7 @@ public final class RqSpinLock extends QueuedLockWord {
 
         // (0,1,0) -> (0,0,1): wait a bounded time for an in-progress pending-to-locked handover.
         if (val == PENDING_VAL) {
+            before(cpu);
             int cnt = PENDING_LOOPS;
             for (;;) {
                 val = word.get();
@@ -311,104 +423,161 @@ public final class RqSpinLock extends QueuedLockWord {
                 }
                 relax();
             }
+            took(cpu, Step.pending_reread);
         }
         // Any contention (pending or tail): queue.
         if ((val & ~LOCKED_MASK) != 0) {
             return queue(cpu, ts);
         }
         // (0,0,*) -> (0,1,*): become the pending waiter.
+        before(cpu);
         val = fetchSetPending();
+        took(cpu, Step.queued_fetch_set_pending_acquire);
         if ((val & ~LOCKED_MASK) != 0) {
             if ((val & PENDING_MASK) == 0) {
+                before(cpu);
                 clearPending(); // undo, only if we set it
+                took(cpu, Step.clear_pending);
             }
             return queue(cpu, ts);
         }
         if (!v619) {
+            before(cpu);
             cpu.held.grab(id); // [V6_15] the entry is pushed only now
+            took(cpu, Step.grab_held_lock_entry);
         }
         // (0,1,1) -> (*,1,0): wait for the owner, with timeout T.
         if ((val & LOCKED_MASK) != 0) {
             ts.reset(timeout);
-            while ((word.get() & LOCKED_MASK) != 0) {
-                if ((ret = checkTimeoutAmortised(cpu, ts, ret, LOCKED_MASK)) != null) {
+            for (;;) {
+                before(cpu);
+                if ((word.get() & LOCKED_MASK) == 0) {
+                    took(cpu, Step.pending_wait_owner);
+                    break;
+                }
+                ret = checkTimeoutAmortised(cpu, ts, ret, LOCKED_MASK);
+                if (!timedWaitGoesOn(cpu, ts, ret, Step.pending_wait_owner)) {
                     break;
                 }
                 relax();
             }
+        } else {
+            // The fetch_or saw the owner gone: the kernel skips the wait, the spec's step reads nothing new.
+            before(cpu);
+            took(cpu, Step.pending_wait_owner);
         }
         if (ret != null) {
             // (*,1,*) -> (*,0,*): the failing pending waiter clears its bit and pops its entry.
+            before(cpu);
             if (mutation != Mutation.KEEP_PENDING_ON_FAILURE) {
                 clearPending();
             }
+            took(cpu, Step.clear_pending);
+            before(cpu);
             cpu.held.release();
+            took(cpu, Step.release_held_lock_entry);
             return ret;
         }
         // (0,1,0) -> (0,0,1)
+        before(cpu);
         clearPendingSetLocked();
+        took(cpu, Step.clear_pending_set_locked);
         return null;
     }
 
     /** The MCS queue part of the slow path (label {@code queue:} in the kernel). */
     private FailureReason queue(Cpu cpu, TimeoutState ts) {
         FailureReason ret = null;
+        McsNode node0 = cpu.rqNodes[0];
+        before(cpu);
         if (v619) {
             // [V6_19] 087849cca31d: do not queue behind ourselves (e.g. an NMI that interrupted a waiter).
             if (checkDeadlockAA(cpu)) {
+                took(cpu, Step.check_deadlock_AA_queue);
+                failing(cpu, FailureReason.AA);
+                before(cpu);
                 cpu.held.release();
+                took(cpu, Step.release_held_lock_entry);
                 return FailureReason.AA;
             }
         } else {
             cpu.held.grab(id);
         }
-        McsNode node0 = cpu.rqNodes[0];
         int idx = node0.count++;
         int tail = LockWord.encodeTail(cpu.id(), idx);
+        // No node: nesting too deep, or [V6_19] an NMI that interrupted a slow path on this CPU.
+        boolean noNode = idx >= maxNodes || (v619 && idx > 0 && cpu.inNmi());
+        McsNode node = null;
+        if (!noNode) {
+            // The kernel inits the node after trace_contention_begin: only this CPU uses node idx until
+            // xchg_tail publishes it, so the init belongs to this step (and is done when a hook runs).
+            node = cpu.rqNodes[idx];
+            node.locked = 0;
+            node.next = null;
+        }
+        took(cpu, Step.grab_mcs_node);
 
         contentionBegin(cpu, node0);
 
-        // No node: nesting too deep, or [V6_19] an NMI that interrupted a slow path on this CPU.
-        if (idx >= MAX_NODES || (v619 && idx > 0 && cpu.inNmi())) {
+        if (noNode) {
             if (v619) {
+                before(cpu);
                 if (trylock()) {
-                    return release(cpu, node0);
+                    return release(cpu, node0, Step.queued_spin_trylock);
                 }
-                return errReleaseNode(cpu, node0, FailureReason.NO_NODE);
+                return errReleaseNode(cpu, node0, Step.queued_spin_trylock, FailureReason.NO_NODE, true);
             }
             ts.reset(timeout);
-            while (!trylock()) {
-                if ((ret = checkTimeoutAmortised(cpu, ts, ret, ~0)) != null) {
-                    return errReleaseNode(cpu, node0, ret);
+            for (;;) {
+                before(cpu);
+                if (trylock()) {
+                    return release(cpu, node0, Step.queued_spin_trylock);
+                }
+                ret = checkTimeoutAmortised(cpu, ts, ret, ~0);
+                if (!timedWaitGoesOn(cpu, ts, ret, Step.queued_spin_trylock)) {
+                    return errReleaseNode(cpu, node0, null, ret, false);
                 }
                 relax();
             }
-            return release(cpu, node0);
         }
 
-        McsNode node = cpu.rqNodes[idx];
-        node.locked = 0;
-        node.next = null;
         // The node was a cold cache line: one more trylock.
+        before(cpu);
         if (trylock()) {
-            return release(cpu, node0);
+            return release(cpu, node0, Step.queued_spin_trylock);
         }
+        took(cpu, Step.queued_spin_trylock);
         // p,*,* -> n,*,*: publish our tail.
+        before(cpu);
         int old = xchgTail(tail);
+        took(cpu, Step.xchg_tail);
         McsNode next = null;
         boolean cancelled = false;
         if ((old & TAIL_MASK) != 0) {
             McsNode prev = decodeTail(old);
+            before(cpu);
             prev.next = node; // link behind the previous tail
+            took(cpu, Step.link_prev);
             int s;
-            while ((s = node.locked) == 0) { // arch_mcs_spin_lock_contended: no clock here
+            for (;;) { // arch_mcs_spin_lock_contended: no clock here
+                before(cpu);
+                s = node.locked;
+                if (s != 0) {
+                    if (s != McsNode.ABORTED) {
+                        next = node.next; // the kernel's optimistic READ_ONCE(node->next)
+                    }
+                    took(cpu, Step.arch_mcs_spin_lock_contended);
+                    if (s == McsNode.ABORTED) {
+                        failing(cpu, FailureReason.QUEUE_ABORTED);
+                    }
+                    break;
+                }
+                waiting(cpu, Step.arch_mcs_spin_lock_contended);
                 relax();
             }
             if (s == McsNode.ABORTED) {
                 ret = FailureReason.QUEUE_ABORTED;
                 cancelled = true;
-            } else {
-                next = node.next;
             }
         }
 
@@ -418,11 +587,14 @@ public final class RqSpinLock extends QueuedLockWord {
             ts.reset(2 * timeout);
             int waitMask = mutation == Mutation.HEAD_IGNORES_PENDING ? LOCKED_MASK : LOCKED_PENDING_MASK;
             for (;;) {
+                before(cpu);
                 val = word.get();
                 if ((val & waitMask) == 0) {
+                    took(cpu, Step.head_wait_owner_pending);
                     break;
                 }
-                if ((ret = checkTimeoutAmortised(cpu, ts, ret, LOCKED_PENDING_MASK)) != null) {
+                ret = checkTimeoutAmortised(cpu, ts, ret, LOCKED_PENDING_MASK);
+                if (!timedWaitGoesOn(cpu, ts, ret, Step.head_wait_owner_pending)) {
                     break;
                 }
                 relax();
@@ -430,65 +602,119 @@ public final class RqSpinLock extends QueuedLockWord {
             // [V6_19] 7bd6e5ce5be6: a head that detected a deadlock hands the head role to its successor.
             if (v619 && ret != null && ret.errno(version) == Errno.EDEADLK
                     && mutation != Mutation.NO_HEAD_HANDOVER) {
-                if (next == null) {
-                    next = waitForNext(node); // unbounded if nobody ever queues behind us (finding rq_v619_handover_hang: spec/rqspinlock/README.md)
-                }
-                next.locked = 1;
-                return errReleaseNode(cpu, node0, ret);
+                waitForNext(cpu, node, next, 1, Step.arch_mcs_spin_unlock_contended); // unbounded without a successor
+                return errReleaseNode(cpu, node0, Step.arch_mcs_spin_unlock_contended, ret, false);
             }
         }
 
         // waitq_timeout: leave in FIFO order, cancelling the successor.
         if (ret != null) {
-            if (!tryCmpxchgTail(tail, 0)) {
-                next = waitForNext(node);
-                if (mutation != Mutation.NO_ABORT_CASCADE) {
-                    next.locked = McsNode.ABORTED;
-                }
+            before(cpu);
+            if (tryCmpxchgTail(tail, 0)) {
+                return errReleaseNode(cpu, node0, Step.try_cmpxchg_tail, ret, false);
             }
-            return errReleaseNode(cpu, node0, ret);
+            took(cpu, Step.try_cmpxchg_tail);
+            waitForNext(cpu, node, null, mutation == Mutation.NO_ABORT_CASCADE ? -1 : McsNode.ABORTED,
+                    Step.abort_signal_next);
+            return errReleaseNode(cpu, node0, Step.abort_signal_next, ret, false);
         }
 
         // Claim: n,0,0 -> 0,0,1 if we are the last; else *,*,0 -> *,*,1 and pass the head role on.
+        before(cpu);
         if ((val & TAIL_MASK) == tail && word.compareAndSet(val, LOCKED_VAL)) {
-            return release(cpu, node0);
+            return release(cpu, node0, Step.claim_cmpxchg);
         }
+        // (The kernel does not try the cmpxchg when the tail it read is not its own: the spec's step then fails.)
+        took(cpu, Step.claim_cmpxchg);
+        before(cpu);
         setLocked();
-        if (next == null) {
-            next = waitForNext(node);
-        }
-        next.locked = 1; // arch_mcs_spin_unlock_contended
-        return release(cpu, node0);
+        took(cpu, Step.set_locked);
+        waitForNext(cpu, node, next, 1, Step.arch_mcs_spin_unlock_contended); // arch_mcs_spin_unlock_contended
+        return release(cpu, node0, Step.arch_mcs_spin_unlock_contended);
     }
 
-    /** Label {@code release:} — trace_contention_end(0), give back the node. */
-    private FailureReason release(Cpu cpu, McsNode node0) {
-        Throwable hookFailure = contentionEnd(cpu, 0);
-        node0.count--;
+    /**
+     * Waits for the successor to link ({@code smp_cond_load_relaxed(&node->next, VAL)},
+     * unless {@code next} was seen already) and writes {@code value} into its
+     * {@code locked} (-1: the NO_ABORT_CASCADE mutant writes nothing): the
+     * accesses of {@code step}, which the caller announces when it leaves.
+     */
+    private void waitForNext(Cpu cpu, McsNode node, McsNode next, int value, Step step) {
+        for (;;) {
+            before(cpu);
+            if (next == null) {
+                next = node.next;
+            }
+            if (next != null) {
+                break;
+            }
+            waiting(cpu, step); // no clock: unbounded if nobody ever queues behind us (see README)
+            relax();
+        }
+        if (value >= 0) {
+            next.locked = value;
+        }
+    }
+
+    /**
+     * Label {@code release:} — the attempt succeeded; {@code step}, whose
+     * accesses were just made, leaves the queue path: trace_contention_end(0),
+     * give back the node.
+     */
+    private FailureReason release(Cpu cpu, McsNode node0, Step step) {
+        Throwable hookFailure = leaveNode(cpu, node0, step, 0, null);
         if (hookFailure != null) {
-            releaseWordAndEntry(cpu.held); // the hook failed: undo the acquisition
+            releaseWordAndEntry(cpu); // the hook failed: undo the acquisition
             throw sneaky(hookFailure);
         }
         return null;
     }
 
-    /** Labels {@code err_release_node:} and {@code err_release_entry:}. */
-    private FailureReason errReleaseNode(Cpu cpu, McsNode node0, FailureReason r) {
-        Throwable hookFailure = contentionEnd(cpu, r.errno(version).kernelReturn());
-        node0.count--;
+    /**
+     * Labels {@code err_release_node:} and {@code err_release_entry:}: as
+     * {@link #release}, then pop the table entry. {@code step} null: the step
+     * that decided the failure was announced already, and count-- is a step
+     * of its own; {@code decides}: {@code step} itself decides the failure.
+     */
+    private FailureReason errReleaseNode(Cpu cpu, McsNode node0, Step step, FailureReason r, boolean decides) {
+        Throwable hookFailure = leaveNode(cpu, node0, step, r.errno(version).kernelReturn(), decides ? r : null);
+        before(cpu);
         cpu.held.release();
+        took(cpu, Step.release_held_lock_entry);
         if (hookFailure != null) {
             throw sneaky(hookFailure);
         }
         return r;
     }
 
-    private McsNode waitForNext(McsNode node) {
-        McsNode n;
-        while ((n = node.next) == null) { // smp_cond_load_relaxed(&node->next, VAL)
-            relax();
+    /**
+     * Announces {@code step} (if not null; {@code decided}: it decided the
+     * attempt's failure) and gives back the node
+     * ({@code __this_cpu_dec(rqnodes[0].mcs.count)}): inside that step where
+     * the spec merges it (then before trace_contention_end, whose hook sees
+     * the node given back), else as the step {@code release_node} after the
+     * hook. Returns what the hook threw, or null.
+     */
+    private Throwable leaveNode(Cpu cpu, McsNode node0, Step step, int ret, FailureReason decided) {
+        if (step != null && mergeCountDec) {
+            node0.count--;
+            took(cpu, step);
+            if (decided != null) {
+                failing(cpu, decided);
+            }
+            return contentionEnd(cpu, ret);
         }
-        return n;
+        if (step != null) {
+            took(cpu, step);
+            if (decided != null) {
+                failing(cpu, decided);
+            }
+        }
+        Throwable hookFailure = contentionEnd(cpu, ret);
+        before(cpu);
+        node0.count--;
+        took(cpu, Step.release_node);
+        return hookFailure;
     }
 
     private McsNode decodeTail(int tail) {
@@ -499,36 +725,50 @@ public final class RqSpinLock extends QueuedLockWord {
     // resilient_tas_spin_lock
 
     /**
-     * {@code resilient_tas_spin_lock}, reached from the slow path when
-     * {@code virt_spin_lock_key} is on: a test-and-set loop with timeout 4T
-     * (1 s at the default T). It pushes a table entry in both versions: in
-     * V6_15 that is the attempt's only entry; in V6_19 {@link #lock} pushed
-     * one already, so a second one is pushed and one of them is never popped
-     * (fixed upstream later by 82f3b142c99c).
+     * {@code resilient_tas_spin_lock}: {@code res_spin_lock} itself without
+     * queued spinlocks, or the slow path when {@code virt_spin_lock_key} is
+     * on: a test-and-set loop with timeout 4T (1 s at the default T). It
+     * pushes a table entry in every case: without queued spinlocks and in
+     * V6_15 that is the attempt's only entry; in a V6_19 guest {@link #lock}
+     * pushed one already, so a second one is pushed and one of them is never
+     * popped (fixed upstream later by 82f3b142c99c).
      */
     private FailureReason tasSpinLock(Cpu cpu) {
         TimeoutState ts = new TimeoutState();
+        before(cpu);
         cpu.held.grab(id);
+        took(cpu, Step.grab_held_lock_entry);
         ts.reset(4 * timeout);
         FailureReason ret = null;
         for (;;) {
+            before(cpu);
             int val = word.get();
             if (val == 0 && word.compareAndSet(0, LOCKED_VAL)) {
+                took(cpu, Step.tas_cmpxchg);
                 return null;
             }
-            if ((ret = checkTimeoutAmortised(cpu, ts, ret, ~0)) != null) {
-                cpu.held.release();
-                return ret;
+            ret = checkTimeoutAmortised(cpu, ts, ret, ~0);
+            if (!timedWaitGoesOn(cpu, ts, ret, Step.tas_cmpxchg)) {
+                break;
             }
             relax();
         }
+        before(cpu);
+        cpu.held.release();
+        took(cpu, Step.release_held_lock_entry);
+        return ret;
     }
 
     // ------------------------------------------------------------------
     // Timeouts and deadlock checks
 
-    /** {@code RES_CHECK_TIMEOUT}: run {@code check_timeout} on every checkPeriod-th call; the result is sticky. */
+    /**
+     * {@code RES_CHECK_TIMEOUT}: run {@code check_timeout} on every
+     * checkPeriod-th call; the result is sticky. Sets {@code ts.step} to the
+     * step the call took, or null.
+     */
     private FailureReason checkTimeoutAmortised(Cpu cpu, TimeoutState ts, FailureReason ret, int mask) {
+        ts.step = null;
         if (ts.spin == 0) {
             ret = checkTimeout(cpu, ts, mask);
         }
@@ -541,12 +781,15 @@ public final class RqSpinLock extends QueuedLockWord {
      * deadline ([V6_19] after an AA check); later calls fail once the time
      * is past the deadline, and run the deadlock checks when more than the
      * check interval (1 ms) passed since the last ones ([V6_15] AA and ABBA,
-     * [V6_19] ABBA).
+     * [V6_19] ABBA). The step it took goes to {@code ts.step}: arming is
+     * none unless its AA check fails; a clean deadlock check is one only the
+     * first time in the wait.
      */
     private FailureReason checkTimeout(Cpu cpu, TimeoutState ts, int mask) {
         long prev = ts.cur;
         if (ts.end == 0) {
             if (v619 && checkDeadlockAA(cpu)) {
+                ts.step = Step.check_timeout_arm;
                 return FailureReason.AA;
             }
             long now = machine.clock.nanoTime(cpu);
@@ -556,11 +799,19 @@ public final class RqSpinLock extends QueuedLockWord {
         }
         long time = machine.clock.nanoTime(cpu);
         if (time > ts.end && mutation != Mutation.NO_TIMEOUT) {
+            ts.step = Step.check_timeout_expired;
             return FailureReason.TIMEOUT;
         }
         if (prev + machine.deadlockCheckIntervalNanos < time) {
             ts.cur = time;
-            return v619 ? checkDeadlockABBA(cpu, mask) : checkDeadlock(cpu, mask);
+            FailureReason r = v619 ? checkDeadlockABBA(cpu, mask) : checkDeadlock(cpu, mask);
+            if (r != null || !ts.checked) {
+                ts.step = Step.check_deadlock;
+            }
+            if (r == null) {
+                ts.checked = true;
+            }
+            return r;
         }
         return null;
     }
@@ -575,15 +826,15 @@ public final class RqSpinLock extends QueuedLockWord {
 
     /**
      * {@code check_deadlock_AA}: is this lock among this CPU's table entries
-     * below the top one (the top being the attempt itself)? Only the first 31
-     * entries are looked at.
+     * below the top one (the top being the attempt itself)? Only the
+     * recorded slots (31) are looked at.
      */
     private boolean checkDeadlockAA(Cpu cpu) {
         if (mutation == Mutation.NO_AA_CHECK) {
             return false;
         }
         HeldLocks h = cpu.held;
-        int cnt = Math.min(HeldLocks.NR_HELD, h.count());
+        int cnt = Math.min(h.nrHeld, h.count());
         for (int i = 0; i < cnt - 1; i++) {
             if (h.lockAt(i) == id) {
                 return true;
@@ -603,15 +854,15 @@ public final class RqSpinLock extends QueuedLockWord {
             return null;
         }
         HeldLocks mine = cpu.held;
-        int myCnt = Math.min(HeldLocks.NR_HELD, mine.count());
+        int myCnt = Math.min(mine.nrHeld, mine.count());
         for (Cpu other : machine.cpus()) {
             HeldLocks theirs = other.held;
             int realCnt = theirs.count();
-            int cnt = Math.min(HeldLocks.NR_HELD, realCnt);
+            int cnt = Math.min(theirs.nrHeld, realCnt);
             if ((word.get() & mask) == 0) { // is_lock_released
                 return null;
             }
-            if (other == cpu || realCnt < 2 || realCnt > HeldLocks.NR_HELD) {
+            if (other == cpu || realCnt < 2 || realCnt > theirs.nrHeld) {
                 continue;
             }
             int remoteLock = theirs.lockAt(cnt - 1);

@@ -13,10 +13,20 @@ final class TimeoutState {
     long cur;
     /** Spin counter amortising the checks (16 bits in the kernel). */
     int spin;
+    /**
+     * Not in the kernel's struct, for the {@link StepGate}: a deadlock check of
+     * this waiting period came out clean (the spec's {@code ts = "checked"},
+     * after which its deadline may pass).
+     */
+    boolean checked;
+    /** Not in the kernel's struct: the step the last {@code check_timeout} call took, or null. */
+    Step step;
 
     /** {@code RES_RESET_TIMEOUT}: new period; the deadline starts at its first check. */
     void reset(long duration) {
         this.end = 0;
         this.duration = duration;
+        this.checked = false;
+        this.step = null;
     }
 }
