@@ -305,8 +305,9 @@ NoStorage == [st |-> "none", owner |-> NULL, first |-> NULL, lock |-> NULL,
               cache |-> [m \in Maps |-> NULL], charge |-> 0, refcnt |-> 0, frees |-> 0]
 
 \* Per-process locals (the kernel functions' local variables); Blank when idle
-\* or done. rv: the value an update or a delete returned once it took a lock
-\* (kept when it is done; "none" otherwise).
+\* or done, except rv: the value an update or a delete returned ("ok",
+\* "eagain", "err"), kept once it is done; "none" otherwise, and after the
+\* early returns of bpf_sk_storage_del's first step, which P8 does not judge.
 Blank == [x |-> NULL, ls |-> NULL, m |-> NULL, n |-> 0, last |-> FALSE, ret |-> "none",
           b |-> 0, nb |-> 0, b2 |-> 0, cur |-> NULL, resched |-> 0, total |-> 0,
           tofree |-> {}, old |-> NULL, stg |-> NULL, bar |-> {}, rv |-> "none"]

@@ -1,6 +1,11 @@
 ----------------------- MODULE LocalStorageProperties -----------------------
 (***************************************************************************)
 (* The properties of LocalStorage.tla: TypeOK, P1..P9 and ListIntegrity.  *)
+(* They state what kernel/bpf/bpf_local_storage.c must guarantee (memory   *)
+(* safety, charges, all-or-nothing updates) and what the review of the     *)
+(* series asked of the teardown ([R1]: no leak without a lock failure, a   *)
+(* lingering selem is ok after one; [PR]: a leak WARNs); the references    *)
+(* are listed in the header of LocalStorage.tla.                           *)
 (*                                                                         *)
 (* Each is one of:                                                         *)
 (*   a state predicate (an INVARIANT in a config): P2_FreeOnlyUnlinked,    *)
@@ -17,7 +22,8 @@
 (*     state shows that an object was freed (st), not that its free        *)
 (*     function ran on it a second time;                                   *)
 (*   P3 reads the fields counter of each selem: the state does not show    *)
-(*     that bpf_obj_free_fields already ran;                               *)
+(*     that bpf_obj_free_fields already ran (P7's Leaked reads it too:     *)
+(*     special fields never freed);                                        *)
 (*   P5 reads usedAfterFree (Memory.tla): a read or a write leaves no      *)
 (*     trace in the state.                                                 *)
 (*                                                                         *)
@@ -183,7 +189,8 @@ AllOrNothing(p, r) ==
          [] Kind(p) = "delete" /\ r = "ok" -> x = NULL \/ unlinkedBoth(x)
          [] Kind(p) = "delete" /\ r = "err" -> linkedBoth(x)
          [] OTHER -> TRUE
-\* p returns in this step, after it took a lock (it was past its first step)
+\* p returns in this step, and not from its first step (delete's early
+\* -ENOENT or 0 from idle is not judged)
 Returns(p) == pc[p] \notin {"idle", "done"} /\ pc'[p] = "done"
 (* Checks: every step in which an update or a delete returns r (kept in    *)
 (* loc[p].rv) leaves the lists as AllOrNothing(p, r) says.                 *)
