@@ -26,10 +26,11 @@
 (*            start of each wait; 81d5a6a43859 + 30dc2f7025fe the NMI       *)
 (*            FALLBACK; 087849cca31d AA before queueing; 7bd6e5ce5be6 the   *)
 (*            head hands the queue over on -EDEADLK).                       *)
-(* Resilient = FALSE is plain qspinlock (no checks, no timeouts): the       *)
-(* negative baseline. TasFallback selects the test-and-set lock: "native"   *)
-(* (no queued spinlocks: res_spin_lock is the TAS loop) or "virt" (x86      *)
-(* guest with virt_spin_lock_key: the slow path goes to the TAS loop).      *)
+(* Resilient = FALSE is plain qspinlock (no checks, no timeouts, no held-  *)
+(* lock table): the negative baseline. TasFallback selects the test-and-set *)
+(* lock: "native" (no queued spinlocks: res_spin_lock is the TAS loop) or   *)
+(* "virt" (x86 guest with virt_spin_lock_key: the slow path goes to the TAS *)
+(* loop).                                                                  *)
 (*                                                                         *)
 (* THE LOCK WORD (32 bits, NR_CPUS < 16K), written (tail, pending, locked): *)
 (*                                                                         *)
@@ -291,9 +292,13 @@ AttemptPcs == {"grab_entry", "fast_cas", "fast_grab", "pending_reread", "set_pen
 UnlockPcs == {"unlock_release", "unlock_pop"}
 Pcs == AttemptPcs \cup UnlockPcs \cup {"idle", "done"}
 
+(* Where the held-lock entry is pushed: "early", before the fast path (v6.19); *)
+(* "late", once the lock word said which path (v6.15); "none": qspinlock     *)
+(* (Resilient = FALSE) has no table, like the kernel's queued_spin_lock.    *)
+EntryAt == IF ~Resilient THEN "none" ELSE IF Version = "v6.19" THEN "early" ELSE "late"
 LockStart   == IF TasFallback = "native" THEN "tas_grab"
-               ELSE IF Version = "v6.19" THEN "grab_entry" ELSE "fast_cas"
-UnlockStart == IF Version = "v6.15" THEN "unlock_pop" ELSE "unlock_release"
+               ELSE IF EntryAt = "early" THEN "grab_entry" ELSE "fast_cas"
+UnlockStart == IF EntryAt = "late" THEN "unlock_pop" ELSE "unlock_release"
 
 Fresh == [pc |-> "idle", ip |-> 1, lk |-> NoLock, ret |-> OK, why |-> "none",
           idx |-> -1, prev |-> NoNode, ts |-> "none", owns |-> <<>>, base |-> 0]
@@ -426,7 +431,7 @@ fastpath_cmpxchg(c, x) ==
     /\ At(c, x, "fast_cas")
     /\ IF lock[l] = Free
        THEN /\ lock' = [lock EXCEPT ![l] = LockedOnly]
-            /\ Set(c, x, IF Version = "v6.15" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
+            /\ Set(c, x, IF EntryAt = "late" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
                          ELSE Done0(c, x, Acquire(r)))
        ELSE /\ lock' = lock
             /\ Set(c, x, [r EXCEPT !.pc = SlowEntry(lock[l])])
@@ -444,7 +449,7 @@ queued_fetch_set_pending_acquire(c, x) ==
     /\ lock' = [lock EXCEPT ![l].pending = 1]
     /\ Set(c, x, IF SawContention(w)
                  THEN [r EXCEPT !.pc = IF w.pending = 0 THEN "undo_pending" ELSE "queue"]
-                 ELSE IF Version = "v6.15" THEN [r EXCEPT !.pc = "pending_grab"]
+                 ELSE IF EntryAt = "late" THEN [r EXCEPT !.pc = "pending_grab"]
                  ELSE [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs(rqh[c], r.lk)])
     /\ UNCHANGED <<node, count, rqh>>
 
@@ -485,7 +490,7 @@ grab_mcs_node(c, x) ==
     /\ At(c, x, "queue")
     /\ ~(Resilient /\ Version = "v6.19" /\ AAFound(c, r.lk))
     /\ count' = [count EXCEPT ![c] = @ + 1]
-    /\ rqh' = IF Version = "v6.15" THEN [rqh EXCEPT ![c] = GrabEntry(@, r.lk)] ELSE rqh
+    /\ rqh' = IF EntryAt = "late" THEN [rqh EXCEPT ![c] = GrabEntry(@, r.lk)] ELSE rqh
     /\ IF Fallback(x, i)
        THEN /\ node' = node
             /\ Set(c, x, [r EXCEPT !.pc = "fallback", !.idx = i, !.ts = WaitTs(rqh[c], r.lk)])
@@ -671,7 +676,7 @@ res_spin_unlock_release(c, x) ==
     /\ At(c, x, "unlock_release")
     /\ lock' = [lock EXCEPT ![l] = ReleaseStore(@)]
     /\ LET r2 == [r EXCEPT !.owns = SubSeq(@, 1, Len(@) - 1)] IN
-       Set(c, x, IF Version = "v6.15" THEN DoneUnlock(c, x, r2) ELSE [r2 EXCEPT !.pc = "unlock_pop"])
+       Set(c, x, IF EntryAt = "early" THEN [r2 EXCEPT !.pc = "unlock_pop"] ELSE DoneUnlock(c, x, r2))
     /\ UNCHANGED <<node, count, rqh>>
 
 res_spin_unlock_pop(c, x) ==
@@ -761,13 +766,15 @@ RunningSet(c) == {x \in Ctxs : Runs(c, x)}
 OwnEntries(c, x) == SubSeq(rqh[c], ctx[c][x].base + 1, Len(rqh[c]))
 
 (* At the start of each operation, the entries a context has pushed are      *)
-(* exactly the locks it holds, in acquisition order; an idle CPU has none.    *)
+(* exactly the locks it holds, in acquisition order; an idle CPU has none;    *)
+(* qspinlock (Resilient = FALSE) never writes a table.                        *)
 (* Protects deadlock detection, which trusts the table to mirror ownership.   *)
 HeldTableMatches ==
     \A c \in CPUs :
         /\ RunningSet(c) = {} => rqh[c] = <<>>
+        /\ ~Resilient => rqh[c] = <<>>
         /\ \A x \in RunningSet(c) :
-              ctx[c][x].pc \in {LockStart, UnlockStart} =>
+              Resilient /\ ctx[c][x].pc \in {LockStart, UnlockStart} =>
                   /\ Len(rqh[c]) >= ctx[c][x].base
                   /\ OwnEntries(c, x) = ctx[c][x].owns
 
