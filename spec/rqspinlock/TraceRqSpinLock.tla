@@ -6,7 +6,10 @@
 (*   [a |-> action name, p |-> <<cpu, context>>, o |-> observed values]    *)
 (* where the action is one of the spec's actions (the names below) and o   *)
 (* holds the values after the step of any of the variables lock, node,     *)
-(* count and rqh, and optionally ret, the return value of the context.     *)
+(* count and rqh, or held (rqh as the kernel stores it: per CPU the count  *)
+(* and the first NrHeld entries), and ret on the step that ends an attempt *)
+(* (what res_spin_lock returns: the context's return value before the     *)
+(* step, since a failure is decided earlier, by the check that fails).     *)
 (* TraceNext takes the next event: the named action of that context must  *)
 (* be enabled and lead to a state that agrees with every observed value.   *)
 (* Variables the run did not observe (ctx: program counters, ghost         *)
@@ -25,6 +28,11 @@
 EXTENDS MCRqSpinLock, TLC
 
 CONSTANT Traces   \* sequence of traces, each a sequence of events
+
+(* The traces, evaluated once: TLC computes a constant definition once, at *)
+(* startup, but evaluates a CONSTANT overridden in the cfg by a definition  *)
+(* at each use (here: the whole literal of every trace, at every state).   *)
+TheTraces == Traces
 
 VARIABLES t,  \* which trace this behaviour follows
           i   \* how many of its events it has taken
@@ -73,6 +81,10 @@ ActionNames ==
      "check_deadlock", "check_timeout_expired", "res_spin_unlock_release",
      "res_spin_unlock_pop"}
 
+(* A held-lock table as the kernel stores it: the count, and the entries of *)
+(* the slots (the first NrHeld; later ones are counted, not stored).        *)
+HeldView(tab) == <<Len(tab), SubSeq(tab, 1, Min(NrHeld, Len(tab)))>>
+
 (* The state after the step agrees with every value the run observed. *)
 Observed(e) ==
     LET o == e.o IN
@@ -80,21 +92,22 @@ Observed(e) ==
     /\ "node"  \in DOMAIN o => node'  = o.node
     /\ "count" \in DOMAIN o => count' = o.count
     /\ "rqh"   \in DOMAIN o => rqh'   = o.rqh
-    /\ "ret"   \in DOMAIN o => ctx'[e.p[1]][e.p[2]].ret = o.ret
+    /\ "held"  \in DOMAIN o => \A c \in CPUs : HeldView(rqh'[c]) = o.held[c]
+    /\ "ret"   \in DOMAIN o => ctx[e.p[1]][e.p[2]].ret = o.ret
 
 (* The spec state a report shows: every variable. *)
 StateView == [lock |-> lock, node |-> node, count |-> count, rqh |-> rqh, ctx |-> ctx]
 
 TraceInit ==
     /\ Init
-    /\ t \in 1 .. Len(Traces)
+    /\ t \in 1 .. Len(TheTraces)
     /\ i = 0
     /\ TLCSet(t, 0)
     /\ PrintT(<<"TRACE_PREFIX", t, 0, StateView>>)
 
 TraceNext ==
-    /\ i < Len(Traces[t])
-    /\ LET e == Traces[t][i + 1] IN
+    /\ i < Len(TheTraces[t])
+    /\ LET e == TheTraces[t][i + 1] IN
        /\ Assert(e.a \in ActionNames, <<"the trace names no action of the spec", e.a>>)
        /\ Act(e)
        /\ Observed(e)
