@@ -24,12 +24,19 @@ class RqSpinLockTest {
     static final long TICK = 1_000_000L;
     static final long T = 10 * TICK;
 
+    /**
+     * The step gate of the machines these tests build: null, except when the
+     * conformance module records a test's steps to check them against the
+     * spec (spec/conformance, rqspin.lock.RecordedLockTestsTest).
+     */
+    static StepGate recorder;
+
     private Machine machine;
     private Cpu cpu;
 
     static Machine logicalMachine(int cpus) {
         return Machine.builder(cpus).clock(Clock.logical(TICK)).timeoutNanos(T).checkPeriod(1)
-                .spinHint(SpinHint.NONE).build();
+                .spinHint(SpinHint.NONE).stepGate(recorder).build();
     }
 
     private Cpu attach(int cpus) {
@@ -433,7 +440,7 @@ class RqSpinLockTest {
 
     private Cpu attachTas(Version v) {
         machine = Machine.builder(2).clock(Clock.logical(TICK)).timeoutNanos(T).checkPeriod(1)
-                .spinHint(SpinHint.NONE).virtTasFallback(true).build();
+                .spinHint(SpinHint.NONE).virtTasFallback(true).stepGate(recorder).build();
         cpu = machine.attach();
         return cpu;
     }
@@ -446,9 +453,9 @@ class RqSpinLockTest {
      * and a later attempt on the same lock is a false AA.
      */
     @Test
-    void findingV619TasFallbackLeaksAnEntryAndGivesAFalseAa() throws LockFailedException {
+    void findingV619TasFallbackLeaksAnEntryAndGivesAFalseAa() throws Exception {
         attachTas(Version.V6_19);
-        RqSpinLock l = new RqSpinLock(machine, Version.V6_19, "L");
+        RqSpinLock l = new RqSpinLock(machine, Version.V6_19, "A");
         l.lock(cpu);
         DeadlockException aa = assertThrows(DeadlockException.class,
                 () -> cpu.runNested(Context.NMI, () -> l.lock(cpu)));
@@ -456,15 +463,16 @@ class RqSpinLockTest {
         assertEquals(2, cpu.heldCount(), "one lock held, two entries: the TAS fallback's extra entry leaked");
         l.unlock(cpu);
         assertEquals(List.of(l.id()), cpu.heldLockIds(), "nothing held, a stale entry left");
-        l.word.set(LockWord.LOCKED_VAL); // another CPU holds L now
-        DeadlockException falseAa = assertThrows(DeadlockException.class, () -> l.lock(cpu));
-        assertEquals(FailureReason.AA, falseAa.reason(), "cpu0 does not hold L, yet the attempt reports AA");
+        onCpu1WhileItHolds(l, () -> { // another CPU holds A now
+            DeadlockException falseAa = assertThrows(DeadlockException.class, () -> l.lock(cpu));
+            assertEquals(FailureReason.AA, falseAa.reason(), "cpu0 does not hold A, yet the attempt reports AA");
+        });
     }
 
     @Test
-    void v615TasFallbackKeepsTheTableExact() throws LockFailedException {
+    void v615TasFallbackKeepsTheTableExact() throws Exception {
         attachTas(Version.V6_15);
-        RqSpinLock l = new RqSpinLock(machine, Version.V6_15, "L");
+        RqSpinLock l = new RqSpinLock(machine, Version.V6_15, "A");
         l.lock(cpu);
         DeadlockException aa = assertThrows(DeadlockException.class,
                 () -> cpu.runNested(Context.NMI, () -> l.lock(cpu)));
@@ -472,12 +480,45 @@ class RqSpinLockTest {
         assertEquals(1, cpu.heldCount());
         l.unlock(cpu);
         assertEquals(0, cpu.heldCount());
-        l.word.set(LockWord.LOCKED_VAL); // another CPU holds L now
-        long before = cpu.advanceLogicalTime(0);
-        LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> l.lock(cpu));
-        assertEquals(FailureReason.TIMEOUT, e.reason());
-        assertTrue(cpu.advanceLogicalTime(0) - before > 4 * T, "the TAS loop waits 4T (1 s at the default T)");
-        assertEquals(0, cpu.heldCount());
-        assertEquals(LockWord.LOCKED_VAL, l.lockWord());
+        onCpu1WhileItHolds(l, () -> { // another CPU holds A now
+            long before = cpu.advanceLogicalTime(0);
+            LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> l.lock(cpu));
+            assertEquals(FailureReason.TIMEOUT, e.reason());
+            assertTrue(cpu.advanceLogicalTime(0) - before > 4 * T, "the TAS loop waits 4T (1 s at the default T)");
+            assertEquals(0, cpu.heldCount());
+            assertEquals(LockWord.LOCKED_VAL, l.lockWord());
+        });
+    }
+
+    /** Runs {@code body} on this thread while cpu1, on a thread of its own, holds {@code l}. */
+    private void onCpu1WhileItHolds(RqSpinLock l, Runnable body) throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            Cpu cpu1 = machine.attach(1);
+            try {
+                l.lock(cpu1);
+                held.countDown();
+                done.await();
+                l.unlock(cpu1);
+            } catch (Throwable e) {
+                failure[0] = e;
+                held.countDown();
+            } finally {
+                machine.detach(cpu1);
+            }
+        });
+        t.start();
+        held.await();
+        try {
+            body.run();
+        } finally {
+            done.countDown();
+            t.join();
+        }
+        if (failure[0] != null) {
+            throw new AssertionError("cpu1 failed", failure[0]);
+        }
     }
 }
