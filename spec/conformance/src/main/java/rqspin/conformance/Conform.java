@@ -31,7 +31,7 @@ import rqspin.spec.Verdict;
 @Command(name = "spec/conform", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Conformance between the specs and the Java twin.",
         subcommands = {Conform.Replay.class, Conform.Simulate.class, Conform.Validate.class,
-                Conform.Vocabulary.class},
+                Conform.Vocabulary.class, Conform.Reproduce.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything conforms", "1:a mismatch", "2:bad usage"})
 public final class Conform implements Callable<Integer> {
@@ -41,7 +41,8 @@ public final class Conform implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: replay, simulate, validate or vocabulary");
+        throw new CommandLine.ParameterException(new CommandLine(this),
+                "name a command: replay, simulate, validate, vocabulary or reproduce");
     }
 
     public static void main(String[] args) {
@@ -258,6 +259,50 @@ public final class Conform implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-32s %d of %d runs accepted (%d events, %.1f s)%n", x.name(),
                 out.size() - bad, out.size(), events, secs);
         return bad;
+    }
+
+    // ---------------------------------------------------------------- reproduce
+
+    @Command(name = "reproduce", description = "Write the readable reproducer of each finding (a test that plays TLC's"
+            + " trace as a schedule of the Java twin), from TLC run with one worker.")
+    static final class Reproduce implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Conform parent;
+
+        @Parameters(arity = "0..*", paramLabel = "MODEL",
+                description = "findings (may use *; default: every model with a violation that is not a spec mutant)")
+        List<String> models = new ArrayList<>();
+
+        @Option(names = "--dir", paramLabel = "DIR",
+                description = "the test source root to write under (default: spec/conformance/src/test/java)")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            Manifest m = parent.manifest();
+            List<Manifest.Model> chosen = m.select(models.isEmpty() ? List.of("all") : models);
+            chosen.removeIf(x -> x.expected().kind() == Verdict.Kind.PASS || isSpecMutant(x)
+                    || Twins.of(x.mechanism()).isEmpty());
+            if (chosen.isEmpty()) {
+                throw new UsageException("no finding among " + (models.isEmpty() ? "the models" : models)
+                        + " (a model with a violation, not a spec mutant, of a mechanism with a Java twin)");
+            }
+            Path root = dir != null ? dir : m.dir().resolve("conformance").resolve("src").resolve("test").resolve("java");
+            for (Manifest.Model x : chosen) {
+                TlcResult r = Tlc.run(m, x, "1", work("reproduce").resolve(x.name() + ".log"), null);
+                if (r.trace().isEmpty()) {
+                    System.out.println(x.name() + ": TLC found no violation (" + r.verdict() + "): no reproducer");
+                    continue;
+                }
+                for (Map.Entry<String, String> f : twinOf(x).reproducer(m, x, r.trace(), r.loop()).entrySet()) {
+                    Path out = root.resolve(f.getKey());
+                    Files.createDirectories(out.getParent());
+                    Files.writeString(out, f.getValue(), java.nio.charset.StandardCharsets.UTF_8);
+                    System.out.println(x.name() + ": " + out);
+                }
+            }
+            return 0;
+        }
     }
 
     // ---------------------------------------------------------------- vocabulary

@@ -55,6 +55,18 @@ public interface Twin {
      */
     record Replay(boolean followed, int steps, String mismatch, String violation, List<String> log) {}
 
+    /**
+     * The reproducer of a finding ({@code model} has a violation and is not a
+     * spec mutant): the source of a readable test that plays {@code trace} as
+     * a schedule of the Java twin ("cpu1 task takes xchg_tail, ...") and
+     * checks the violation, keyed by its path under the twin's test source
+     * root; empty if the twin writes none.
+     */
+    default Map<String, String> reproducer(Manifest manifest, Manifest.Model model, List<TlcResult.State> trace,
+                                           TlcResult.Loop loop) {
+        return Map.of();
+    }
+
     // ---------------------------------------------------------------- Java to spec
 
     /**

@@ -358,6 +358,30 @@ final class GatedScheduler implements StepGate {
         return b.toString();
     }
 
+    /** The locks' private methods that call the gate: not where a CPU waits. */
+    private static final java.util.Set<String> GATE_HELPERS = java.util.Set.of("before", "took", "waiting",
+            "timedWaitGoesOn", "failing");
+
+    /**
+     * Where in the lock code CPU {@code cpu}, parked, is: the innermost
+     * method of RqSpinLock or QSpinLock on its thread's stack
+     * ({@code RqSpinLock.waitForNext}), or null.
+     */
+    synchronized String lockFrame(int cpu) {
+        Slot s = slots[cpu];
+        if (!s.parked) {
+            return null;
+        }
+        for (StackTraceElement e : s.thread.getStackTrace()) {
+            String c = e.getClassName();
+            if ((c.equals("rqspin.lock.RqSpinLock") || c.equals("rqspin.lock.QSpinLock"))
+                    && !GATE_HELPERS.contains(e.getMethodName())) {
+                return c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName();
+            }
+        }
+        return null;
+    }
+
     /** Ends the run: every CPU thread unwinds from its gate; waits briefly for them. */
     void abandon() {
         synchronized (this) {

@@ -154,6 +154,13 @@ public final class LockTwin implements Twin {
     }
 
     @Override
+    public Map<String, String> reproducer(Manifest manifest, Manifest.Model model, List<TlcResult.State> trace,
+                                          TlcResult.Loop loop) {
+        return Map.of(ReproducerWriter.path(model.name()),
+                ReproducerWriter.source(scenario(manifest, model), model, trace, loop));
+    }
+
+    @Override
     public List<Recorded> randomRuns(Manifest manifest, Manifest.Model model, int runs, long seed) {
         LockScenario sc = scenario(manifest, model);
         List<Recorded> out = new ArrayList<>();

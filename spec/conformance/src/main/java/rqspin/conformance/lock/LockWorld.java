@@ -57,6 +57,8 @@ final class LockWorld implements AutoCloseable {
     private Snapshot state;
     private final List<TraceValidation.Event> events = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
+    /** Per step taken: its lock and what it changed, for a reproducer's comments. */
+    private final List<String> notes = new ArrayList<>();
 
     LockWorld(LockScenario sc, LockFactory factory) {
         this(sc, factory, 20_000);
@@ -158,6 +160,9 @@ final class LockWorld implements AutoCloseable {
         }
         events.add(new TraceValidation.Event(o.step().name(), List.of(sc.cpuName(cpu), o.ctx().tla()), obs));
         log.add(describe(cpu, o, before, state) + (v.isEmpty() ? "" : "   <-- " + String.join("; ", v)));
+        String effects = effects(o, before, state);
+        notes.add((lockName != null ? "on " + lockName + ": " : "") + (effects.isEmpty() ? "no change" : effects)
+                + (v.isEmpty() ? "" : "  <-- " + v.get(0).substring(0, v.get(0).indexOf(':'))));
         return o;
     }
 
@@ -170,46 +175,78 @@ final class LockWorld implements AutoCloseable {
     String describe(int cpu, Outcome o, Snapshot before, Snapshot after) {
         StringBuilder b = new StringBuilder(String.format("%-3s %-4s %s", sc.cpuName(cpu), o.ctx(),
                 o.step() + (o.lock() != null ? "(" + lockName(o.lock()) + ")" : "")));
-        List<String> ch = new ArrayList<>();
-        before.words.forEach((l, w) -> {
-            int n = after.words.get(l);
-            if (n != w) {
-                ch.add(l + " " + rqspin.lock.LockWord.describe(w) + " -> " + rqspin.lock.LockWord.describe(n));
-            }
-        });
-        if (!before.node.equals(after.node)) {
-            ch.add("node " + changed(before.node, after.node));
-        }
-        if (!before.count.equals(after.count)) {
-            ch.add("count " + changed(before.count, after.count));
-        }
-        if (!before.held.equals(after.held)) {
-            ch.add("held " + changed(before.held, after.held));
-        }
-        if (o.failing() != null) {
-            ch.add("fails: " + o.failing());
-        }
-        if (o.ret() != null) {
-            ch.add("returns " + Ghost.errno(o.ret()));
-        }
+        String ch = effects(o, before, after);
         if (!ch.isEmpty()) {
             while (b.length() < 46) {
                 b.append(' ');
             }
-            b.append(String.join(", ", ch));
+            b.append(ch);
         }
         return b.toString();
     }
 
-    private static String changed(Tla before, Tla after) {
-        List<String> out = new ArrayList<>();
-        Map<String, Tla> a = before.asMap();
-        after.asMap().forEach((k, v) -> {
-            if (!v.equals(a.get(k))) {
-                out.add(k + ": " + a.get(k) + " -> " + v);
+    /** What a step changed, in kernel terms: lock words, nodes, counts, tables, the failure it decided, the return. */
+    private String effects(Outcome o, Snapshot before, Snapshot after) {
+        List<String> ch = new ArrayList<>();
+        before.words.forEach((l, w) -> {
+            int n = after.words.get(l);
+            if (n != w) {
+                ch.add(l + " " + word(w) + " -> " + word(n));
             }
         });
-        return String.join(", ", out);
+        for (String c : sc.cpus()) {
+            Map<String, Tla> nb = before.node.get(c).asMap();
+            Map<String, Tla> na = after.node.get(c).asMap();
+            for (String i : na.keySet()) {
+                for (String f : List.of("locked", "next")) {
+                    Tla x = nb.get(i).get(f);
+                    Tla y = na.get(i).get(f);
+                    if (!x.equals(y)) {
+                        ch.add(c + " node" + i + "." + f + " " + node(x) + " -> " + node(y));
+                    }
+                }
+            }
+            if (!before.count.get(c).equals(after.count.get(c))) {
+                ch.add(c + " count " + before.count.get(c) + " -> " + after.count.get(c));
+            }
+            if (!before.held.get(c).equals(after.held.get(c))) {
+                ch.add(c + " held " + held(before.held.get(c)) + " -> " + held(after.held.get(c)));
+            }
+        }
+        if (o.failing() != null) {
+            ch.add("fails: " + Replayer.errno(sc, o.failing()) + " (" + Replayer.why(o.failing()) + ")");
+        }
+        if (o.ret() != null) {
+            ch.add("returns " + Ghost.errno(o.ret()));
+        }
+        return String.join(", ", ch);
+    }
+
+    /** A lock word as (tail, pending, locked), the tail as the spec names the node: (c2/0,1,1). */
+    String word(int w) {
+        int tail = w & rqspin.lock.LockWord.TAIL_MASK;
+        int cpu = tail == 0 ? -1 : rqspin.lock.LockWord.tailCpu(w);
+        String t = tail == 0 ? "0" : cpu >= 0 && cpu < sc.nrCpus()
+                ? sc.cpuName(cpu) + "/" + rqspin.lock.LockWord.tailIdx(w) : Integer.toHexString(tail);
+        return "(" + t + "," + ((w & rqspin.lock.LockWord.PENDING_MASK) >>> 8) + ","
+                + (w & rqspin.lock.LockWord.LOCKED_MASK) + ")";
+    }
+
+    /** A node's field as the kernel would print it: a number, or the node a next points to (c2/0), or NULL. */
+    private static String node(Tla v) {
+        if (v instanceof Tla.Tuple t) {
+            return t.elems().isEmpty() ? "NULL" : t.elems().get(0) + "/" + t.elems().get(1);
+        }
+        return v.toString();
+    }
+
+    /** A table as [A, B], with its count when more entries are counted than stored. */
+    private static String held(Tla v) {
+        List<Tla> p = v.elems();
+        List<String> slots = new ArrayList<>();
+        p.get(1).elems().forEach(e -> slots.add(e.toString()));
+        String cnt = p.get(0).atom();
+        return "[" + String.join(", ", slots) + "]" + (Integer.parseInt(cnt) != slots.size() ? " (cnt " + cnt + ")" : "");
     }
 
     Snapshot state() {
@@ -226,6 +263,16 @@ final class LockWorld implements AutoCloseable {
 
     List<String> log() {
         return List.copyOf(log);
+    }
+
+    /** Per step taken: its lock and what it changed. */
+    List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    /** The lock method CPU {@code cpu} is parked in ({@code RqSpinLock.waitForNext}), or null. */
+    String lockFrame(int cpu) {
+        return sched.lockFrame(cpu);
     }
 
     boolean idle(int cpu) {

@@ -48,6 +48,10 @@ public final class Recorder implements StepGate {
     private Version version;
     private Boolean resilient;
     private String unusable;
+    /** Violations of HeldTableMatches seen at the start of an operation. */
+    private final List<String> violations = new ArrayList<>();
+    /** The state after the last step (null before the first). */
+    private Snapshot last;
     private int nrHeld = 31;
     private int nrNodes = 4;
 
@@ -60,6 +64,8 @@ public final class Recorder implements StepGate {
         String failedLock;
         int interrupts;
         int lastEvent = -1;
+        /** The length of the CPU's table when the context started (the spec's base). */
+        int base;
     }
 
     /** A recorder for a world whose locks are named {@code lockNames} (A, B). */
@@ -161,6 +167,7 @@ public final class Recorder implements StepGate {
             }
             boolean unlockStep = step == Step.res_spin_unlock_release || step == Step.res_spin_unlock_pop;
             if (r.current == null) {
+                heldTableMatches(cpu.id(), x, r);
                 r.current = new Op(!unlockStep, name);
                 if (r.failed && (!unlockStep || r.held.isEmpty() || !r.held.get(r.held.size() - 1).equals(name))) {
                     unusable("cpu" + cpu.id() + " " + x + " goes on with " + r.current
@@ -174,9 +181,42 @@ public final class Recorder implements StepGate {
             }
         }
         Snapshot s = Snapshot.of(scenario(List.of()), machine, locks);
+        if (step == Step.interrupt) {
+            r.base = Integer.parseInt(s.held.get("c" + (cpu.id() + 1)).elems().get(0).atom());
+        }
+        last = s;
         r.lastEvent = events.size();
         events.add(new TraceValidation.Event(step.name(), List.of("c" + (cpu.id() + 1), x.tla()), s.observed()));
         log.add("c" + (cpu.id() + 1) + " " + x + " " + step + (name != null ? "(" + name + ")" : "") + "   " + s.words());
+    }
+
+    /**
+     * The spec's HeldTableMatches at the start of an operation of context x:
+     * the entries it pushed (above its base) are the locks it holds.
+     */
+    private void heldTableMatches(int cpu, Ctx x, CtxRecord r) {
+        if (last == null || !Boolean.TRUE.equals(resilient)) {
+            return;
+        }
+        List<Tla> slots = last.held.get("c" + (cpu + 1)).elems().get(1).elems();
+        List<String> mine = new ArrayList<>();
+        for (int i = r.base; i < slots.size(); i++) {
+            mine.add(slots.get(i).atom());
+        }
+        if (!mine.equals(r.held)) {
+            violations.add("HeldTableMatches: c" + (cpu + 1) + " " + x + " starts an operation holding " + r.held
+                    + ", but its entries in the held-lock table are " + mine);
+        }
+    }
+
+    /** The violations of HeldTableMatches seen at the start of each operation, in order. */
+    public List<String> violations() {
+        token.lock();
+        try {
+            return List.copyOf(violations);
+        } finally {
+            token.unlock();
+        }
     }
 
     private boolean lastUnlockStep(Object lock, Step step) {

@@ -246,7 +246,7 @@ final class Replayer {
                             + "): its deadline would end the wait";
                 }
                 stuck.add(sc.cpuName(c) + " " + o.ctx() + " waits forever in " + o.step() + " on "
-                        + w.lockName(o.lock()) + " (no clock)");
+                        + w.lockName(o.lock()) + " (no clock; in " + w.lockFrame(c) + ")");
             }
         }
         List<String> never = new ArrayList<>();

@@ -1,0 +1,89 @@
+package rqspin.conformance.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import rqspin.lock.Version;
+import rqspin.spec.Manifest;
+import rqspin.spec.Tlc;
+import rqspin.spec.TlcResult;
+
+/**
+ * The generated reproducers (rqspin.conformance.lock.repro, one per finding
+ * of the manifest, written by {@code spec/conform reproduce}) are what the
+ * generator writes today from TLC's counterexample (one worker, so the same
+ * trace each time): ci makes one of them again, full every one. Every
+ * finding has its reproducer and every reproducer its finding; the
+ * reproducers themselves run as tests of their own.
+ */
+class ReproducersTest {
+    static final Path ROOT = Conformance.SPEC.resolve("conformance").resolve("src").resolve("test").resolve("java");
+    static final List<String> CI = List.of("rq_v619_tas_virt");
+
+    static List<Manifest.Model> findings() throws Exception {
+        return Conformance.rqModels(m -> Conformance.violation(m) && !Conformance.specMutant(m));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> eachReproducerIsWhatTheGeneratorWritesToday() throws Exception {
+        Manifest manifest = Conformance.manifest();
+        LockTwin twin = new LockTwin();
+        return findings().stream().filter(m -> Conformance.full() || CI.contains(m.name()))
+                .map(m -> DynamicTest.dynamicTest(m.name(), () -> {
+                    String now = generate(manifest, twin, m);
+                    String committed = Files.readString(ROOT.resolve(ReproducerWriter.path(m.name())),
+                            StandardCharsets.UTF_8);
+                    assertEquals(committed, now, m.name() + ": the committed reproducer differs from the generator's:"
+                            + " run spec/conform reproduce " + m.name());
+                }));
+    }
+
+    static String generate(Manifest manifest, LockTwin twin, Manifest.Model m) throws Exception {
+        TlcResult r = Tlc.run(manifest, m, "1", Conformance.work("reproduce").resolve(m.name() + ".log"), null);
+        Map<String, String> files = twin.reproducer(manifest, m, r.trace(), r.loop());
+        assertEquals(Set.of(ReproducerWriter.path(m.name())), files.keySet());
+        return files.values().iterator().next();
+    }
+
+    @Test
+    void everyFindingHasItsReproducerAndNoMore() throws Exception {
+        Set<String> expected = new TreeSet<>();
+        for (Manifest.Model m : findings()) {
+            expected.add(ReproducerWriter.className(m.name()) + ".java");
+        }
+        Set<String> present;
+        try (Stream<Path> s = Files.list(ROOT.resolve(ReproducerWriter.PACKAGE_DIR))) {
+            present = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("Test.java"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertEquals(expected, present);
+        assertTrue(expected.size() >= 14, expected.toString());
+    }
+
+    /** The comparison sees a change, and a reproducer run on another version stops where that version differs. */
+    @Test
+    void aChangedReproducerOrAnotherVersionIsSeen() throws Exception {
+        Path file = ROOT.resolve(ReproducerWriter.path("rq_v619_tas_virt"));
+        String committed = Files.readString(file, StandardCharsets.UTF_8);
+        assertNotEquals(committed, committed.replaceFirst("tas_cmpxchg", "fastpath_cmpxchg"));
+        Reproducer.Result onV615 = rqspin.conformance.lock.repro.Schedules.tasVirt().run(Version.V6_15);
+        assertFalse(onV615.followed(), onV615.toString());
+        Reproducer.Result onV619 = rqspin.conformance.lock.repro.Schedules.tasVirt().run(Version.V6_19);
+        assertTrue(onV619.followed() && onV619.shows("HeldTableMatches"), onV619.toString());
+        assertFalse(onV619.shows("AttemptsReturn"));
+    }
+}
