@@ -57,6 +57,14 @@ import rqspin.lock.Machine;
  * {@code cond_resched_rcu}, even while a sleepable program is still
  * walking): poisoning then shows every access that relied on a longer one.
  *
+ * <p>Deferred mode ({@link #setDeferred}, for the conformance tools): no
+ * callback runs by itself; a scheduler sees the pending callbacks with the
+ * CPUs each still waits for ({@link #pendingForAudit}) and invokes one whose
+ * grace period has ended, in any order ({@link #invoke}), as the spec's
+ * callback step does. {@link #startSynchronize} / {@link #ended} and
+ * {@link #startBarrier} / {@link #done} split the two waits so that a caller
+ * can wait at a step of its own.
+ *
  * <h2>Invariants</h2>
  * <ul>
  * <li>In each {@code Readers}, {@code ctr[i]} is odd iff
@@ -64,11 +72,10 @@ import rqspin.lock.Machine;
  * <li>Every callback in a queue has a snapshot taken when it was queued
  *     ({@code traceSnap} only for {@link Flavor#TASKS_TRACE}); it is invoked
  *     once, after that snapshot's grace period, after every earlier callback
- *     of its queue.</li>
- * <li>{@code done[f]} (the number of the last invoked callback of flavour
- *     {@code f}) only grows and is at most {@code seq[f]}; {@code outstanding}
- *     is the number of callbacks queued and not yet invoked, over both
- *     queues.</li>
+ *     of its queue (in deferred mode: in the order the scheduler picks);
+ *     {@code invoked} is set once it has run.</li>
+ * <li>{@code outstanding} is the number of callbacks queued and not yet
+ *     invoked, over both queues.</li>
  * </ul>
  *
  * <p>Fields, and who writes them: in {@code vanilla} and {@code trace},
@@ -76,9 +83,8 @@ import rqspin.lock.Machine;
  * {@code nesting[]} is confined to each CPU's thread;
  * {@code pending[]}, {@code seq[]} and {@code order} are guarded by this
  * object's monitor; {@code runner} (0 or 1) lets one thread at a time invoke
- * callbacks, which run outside the monitor; {@code done[]} is written by the
- * runner; {@code outstanding} is incremented by {@code call} and decremented
- * by the runner.
+ * callbacks, which run outside the monitor; {@code outstanding} is incremented
+ * by {@code call} and decremented by the runner (or {@link #invoke}).
  */
 public final class Rcu {
     /**
@@ -129,14 +135,86 @@ public final class Rcu {
         /** {@code trace.snapshot()} at call time ({@link Flavor#TASKS_TRACE}); null for {@link Flavor#RCU}. */
         final int[] traceSnap;
         final Consumer<Cpu> fn;
+        /** What the callback frees (for the audit and a scheduler that picks callbacks), or null. */
+        final Object subject;
+        /** Set once the callback has been invoked. */
+        volatile boolean invoked;
 
-        Callback(Flavor flavor, int seq, long order, int[] snap, int[] traceSnap, Consumer<Cpu> fn) {
+        Callback(Flavor flavor, int seq, long order, int[] snap, int[] traceSnap, Consumer<Cpu> fn, Object subject) {
             this.flavor = flavor;
             this.seq = seq;
             this.order = order;
             this.snap = snap;
             this.traceSnap = traceSnap;
             this.fn = fn;
+            this.subject = subject;
+        }
+    }
+
+    /**
+     * A grace period asked for by {@link #startSynchronize}: it has ended
+     * ({@link #ended}) once every vanilla reader inside at the call has left.
+     */
+    public static final class GracePeriod {
+        private final int[] snap;
+
+        private GracePeriod(int[] snap) {
+            this.snap = snap;
+        }
+    }
+
+    /**
+     * An {@code rcu_barrier} (and {@code rcu_barrier_tasks_trace}) asked for
+     * by {@link #startBarrier}: done ({@link #done}) once every callback
+     * queued before it has been invoked.
+     */
+    public static final class Barrier {
+        private final java.util.List<Callback> waitFor;
+
+        private Barrier(java.util.List<Callback> waitFor) {
+            this.waitFor = waitFor;
+        }
+    }
+
+    /**
+     * A pending callback as the audit and a scheduler see it: what it frees
+     * ({@link #subject}, the object passed to
+     * {@link #call(Cpu, Flavor, Object, Consumer)}, or null), its
+     * {@link #flavor}, the CPUs it still waits for ({@link #waitsFor}: inside
+     * a read-side section, of a kind it waits for, since before it was
+     * queued) and whether its grace period has ended ({@link #ended}). Not a
+     * record: Java PathFinder runs this package.
+     */
+    public static final class Pending {
+        private final Object subject;
+        private final Flavor flavor;
+        private final java.util.Set<Integer> waitsFor;
+
+        Pending(Object subject, Flavor flavor, java.util.Set<Integer> waitsFor) {
+            this.subject = subject;
+            this.flavor = flavor;
+            this.waitsFor = java.util.Collections.unmodifiableSet(waitsFor);
+        }
+
+        public Object subject() {
+            return subject;
+        }
+
+        public Flavor flavor() {
+            return flavor;
+        }
+
+        public java.util.Set<Integer> waitsFor() {
+            return waitsFor;
+        }
+
+        public boolean ended() {
+            return waitsFor.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return flavor.kernelName() + "(" + subject + ", waits for cpus " + waitsFor + ")";
         }
     }
 
@@ -198,6 +276,20 @@ public final class Rcu {
             return snap;
         }
 
+        /** The CPUs of {@code snap} that have not left the section they were in. */
+        void stillInside(int[] snap, java.util.Set<Integer> out) {
+            for (int i = 0; i < snap.length; i++) {
+                if (snap[i] >= 0 && ctr[i].get() == snap[i]) {
+                    out.add(i);
+                }
+            }
+        }
+
+        /** Whether CPU {@code id} is inside a section, read from its counter (any thread may ask). */
+        boolean insideNow(int id) {
+            return (ctr[id].get() & 1) != 0;
+        }
+
         /** Whether every CPU of {@code snap} has left the section it was in. */
         boolean ended(int[] snap) {
             for (int i = 0; i < snap.length; i++) {
@@ -228,8 +320,11 @@ public final class Rcu {
     private final AtomicInteger outstanding = new AtomicInteger();
     /** 1 while a thread invokes callbacks. */
     private final AtomicInteger runner = new AtomicInteger();
-    /** Per flavour, the number of the last callback invoked (they are invoked in order). */
-    private final AtomicInteger[] done = new AtomicInteger[NR_FLAVORS];
+    /**
+     * Deferred: no callback runs by itself; a scheduler lists them
+     * ({@link #pendingForAudit}) and invokes the ones it picks ({@link #invoke}).
+     */
+    private volatile boolean deferred;
 
     /** The RCU of {@code machine}'s CPUs. */
     public Rcu(Machine machine) {
@@ -252,7 +347,6 @@ public final class Rcu {
         this.trace = new Readers("rcu_read_unlock_trace", "a Tasks Trace read-side section", nrCpus);
         for (int f = 0; f < NR_FLAVORS; f++) {
             pending[f] = new ArrayDeque<>();
-            done[f] = new AtomicInteger();
         }
     }
 
@@ -318,6 +412,15 @@ public final class Rcu {
      * on the CPU that sees the grace period end (passed to it).
      */
     public void call(Cpu cpu, Flavor flavor, Consumer<Cpu> fn) {
+        call(cpu, flavor, null, fn);
+    }
+
+    /**
+     * {@link #call(Cpu, Flavor, Consumer)} for a callback that frees
+     * {@code subject}: the audit ({@link #pendingForAudit}) and a scheduler
+     * ({@link #invoke}) know it by that object.
+     */
+    public void call(Cpu cpu, Flavor flavor, Object subject, Consumer<Cpu> fn) {
         checkCpu(cpu);
         if (flavor == null || fn == null) {
             throw new IllegalArgumentException("flavor and callback must not be null");
@@ -331,7 +434,7 @@ public final class Rcu {
         int[] traceSnap = waitsForTrace ? trace.snapshot() : null;
         int f = flavor.ordinal();
         synchronized (this) {
-            pending[f].add(new Callback(flavor, ++seq[f], ++order, snap, traceSnap, fn));
+            pending[f].add(new Callback(flavor, ++seq[f], ++order, snap, traceSnap, fn, subject));
         }
         outstanding.getAndIncrement();
         runReady(cpu);
@@ -345,15 +448,31 @@ public final class Rcu {
      * @throws IllegalStateException inside a vanilla read-side section (it would wait for itself)
      */
     public void synchronize(Cpu cpu) {
-        if (isReader(cpu)) {
-            throw new IllegalStateException("synchronize_rcu on cpu" + cpu.id() + " inside a read-side section");
-        }
-        int[] snap = vanilla.snapshot();
-        while (!vanilla.ended(snap)) {
+        GracePeriod gp = startSynchronize(cpu);
+        while (!ended(gp)) {
             runReady(cpu);
             Thread.yield();
         }
         runReady(cpu);
+    }
+
+    /**
+     * The start of {@code synchronize_rcu}: the grace period it waits for
+     * (every vanilla reader inside now); {@link #synchronize} is this and a
+     * wait for {@link #ended}. For code that waits at a step of its own.
+     *
+     * @throws IllegalStateException inside a vanilla read-side section (it would wait for itself)
+     */
+    public GracePeriod startSynchronize(Cpu cpu) {
+        if (isReader(cpu)) {
+            throw new IllegalStateException("synchronize_rcu on cpu" + cpu.id() + " inside a read-side section");
+        }
+        return new GracePeriod(vanilla.snapshot());
+    }
+
+    /** Whether the grace period {@code gp} has ended: every reader it waits for has left. */
+    public boolean ended(GracePeriod gp) {
+        return vanilla.ended(gp.snap);
     }
 
     /**
@@ -364,20 +483,122 @@ public final class Rcu {
      * @throws IllegalStateException inside a read-side section of either kind (it could wait for itself)
      */
     public void barrier(Cpu cpu) {
-        if (isReader(cpu) || isTraceReader(cpu)) {
-            throw new IllegalStateException("rcu_barrier on cpu" + cpu.id() + " inside a read-side section");
-        }
-        int[] target;
-        synchronized (this) {
-            target = seq.clone();
-        }
+        Barrier b = startBarrier(cpu);
         for (;;) {
             runReady(cpu);
-            if (reached(target)) {
+            if (done(b)) {
                 return;
             }
             Thread.yield();
         }
+    }
+
+    /**
+     * The start of {@link #barrier}: the callbacks it waits for (those
+     * pending now, of both flavours).
+     *
+     * @throws IllegalStateException inside a read-side section of either kind (it could wait for itself)
+     */
+    public Barrier startBarrier(Cpu cpu) {
+        if (isReader(cpu) || isTraceReader(cpu)) {
+            throw new IllegalStateException("rcu_barrier on cpu" + cpu.id() + " inside a read-side section");
+        }
+        java.util.List<Callback> w = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (ArrayDeque<Callback> q : pending) {
+                w.addAll(q);
+            }
+        }
+        return new Barrier(w);
+    }
+
+    /** Whether every callback the barrier {@code b} waits for has been invoked. */
+    public boolean done(Barrier b) {
+        for (Callback c : b.waitFor) {
+            if (!c.invoked) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Invokes, on this thread, the callbacks whose grace periods have ended (unless deferred). */
+    public void poll(Cpu cpu) {
+        runReady(checkCpu(cpu));
+    }
+
+    // ------------------------------------------------------------------ a scheduler's view (conformance)
+
+    /**
+     * Deferred mode (off by default): no callback runs by itself; a
+     * scheduler lists the pending callbacks ({@link #pendingForAudit}) and
+     * invokes the ones it chooses ({@link #invoke}), in any order once their
+     * grace periods have ended, as the spec's callback steps run.
+     */
+    public void setDeferred(boolean on) {
+        deferred = on;
+    }
+
+    /** The pending callbacks, in the order they were queued (any thread). */
+    public java.util.List<Pending> pendingForAudit() {
+        java.util.List<Callback> all = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (ArrayDeque<Callback> q : pending) {
+                all.addAll(q);
+            }
+        }
+        all.sort((a, b) -> Long.compare(a.order, b.order));
+        java.util.List<Pending> out = new java.util.ArrayList<>();
+        for (Callback c : all) {
+            java.util.Set<Integer> w = new java.util.TreeSet<>();
+            vanilla.stillInside(c.snap, w);
+            if (c.traceSnap != null) {
+                trace.stillInside(c.traceSnap, w);
+            }
+            out.add(new Pending(c.subject, c.flavor, w));
+        }
+        return out;
+    }
+
+    /**
+     * Invokes now, on {@code cpu}'s thread, the pending callback that frees
+     * {@code subject} (the first queued, if several), whatever its place in
+     * its queue. Returns false (and invokes nothing) if there is none or its
+     * grace period has not ended.
+     */
+    public boolean invoke(Object subject, Cpu cpu) {
+        checkCpu(cpu);
+        Callback c = null;
+        synchronized (this) {
+            for (ArrayDeque<Callback> q : pending) {
+                for (Callback x : q) {
+                    if (x.subject == subject && (c == null || x.order < c.order)) {
+                        c = x;
+                    }
+                }
+            }
+            if (c == null || !ended(c)) {
+                return false;
+            }
+            pending[c.flavor.ordinal()].remove(c);
+        }
+        try {
+            c.fn.accept(cpu);
+        } finally {
+            c.invoked = true;
+            outstanding.getAndAdd(-1);
+        }
+        return true;
+    }
+
+    /** Whether CPU {@code id} is inside a vanilla read-side section now (any thread may ask). */
+    public boolean readerForAudit(int id) {
+        return vanilla.insideNow(id);
+    }
+
+    /** Whether CPU {@code id} is inside a Tasks Trace read-side section now (any thread may ask). */
+    public boolean traceReaderForAudit(int id) {
+        return trace.insideNow(id);
     }
 
     /**
@@ -395,15 +616,6 @@ public final class Rcu {
     /** Number of callbacks (both flavours) queued and not yet invoked. */
     public int pendingCallbacks() {
         return outstanding.get();
-    }
-
-    private boolean reached(int[] target) {
-        for (int f = 0; f < NR_FLAVORS; f++) {
-            if (done[f].get() < target[f]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Whether the grace period of {@code c} has ended (for its flavour). */
@@ -428,6 +640,9 @@ public final class Rcu {
      * grace periods have ended, unless another thread is doing so.
      */
     private void runReady(Cpu cpu) {
+        if (deferred) {
+            return;
+        }
         while (outstanding.get() != 0) {
             if (!runner.compareAndSet(0, 1)) {
                 return;
@@ -443,7 +658,7 @@ public final class Rcu {
             try {
                 c.fn.accept(cpu);
             } finally {
-                done[c.flavor.ordinal()].set(c.seq);
+                c.invoked = true;
                 outstanding.getAndAdd(-1);
                 runner.set(0);
             }

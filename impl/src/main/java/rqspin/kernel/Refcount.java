@@ -41,6 +41,11 @@ public final class Refcount {
         return refs.get();
     }
 
+    /** The count now, without an access to its holder (audit and step conditions only). */
+    public int readForAudit() {
+        return refs.get();
+    }
+
     /** {@code refcount_inc_not_zero}: false (nothing changed) at 0. */
     public boolean incNotZero() {
         holder.use("refcount_inc_not_zero(owner_refcnt)");

@@ -48,14 +48,16 @@ interface CriticalSection<E extends Exception> {
      */
     static <E extends Exception> Errno locked(Kernel k, Cpu cpu, Step step, LockSite site, RqSpinLock lock, Selem x,
             LocalStorage ls, CriticalSection<E> body) throws E {
-        k.step(cpu, step, x);
+        k.lockStep(cpu, step, x, lock);
         Errno err = k.lock(cpu, site, lock, x, ls);
         if (err != null) {
             return err;
         }
+        k.lockHeld(cpu, lock, true);
         try {
             body.run();
         } finally {
+            k.lockHeld(cpu, lock, false);
             lock.unlock(cpu);
         }
         return null;

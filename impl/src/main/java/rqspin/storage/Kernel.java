@@ -1,6 +1,8 @@
 package rqspin.storage;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import rqspin.kernel.Freeable;
 import rqspin.kernel.Hlist;
 import rqspin.kernel.Rcu;
 import rqspin.lock.Cpu;
@@ -14,6 +16,7 @@ import rqspin.storage.check.FailureInjector;
 import rqspin.storage.check.LockFailure;
 import rqspin.storage.check.Mutation;
 import rqspin.storage.check.Step;
+import rqspin.storage.check.StepGate;
 import rqspin.storage.check.Tracer;
 import rqspin.storage.check.Violation;
 
@@ -34,9 +37,9 @@ import rqspin.storage.check.Violation;
  * Audit.Report r = k.audit().report();   // leaks, double frees, uses after free, ...
  * }</pre>
  *
- * <p>Fixed at construction except the tracer (volatile) and the
- * {@code cache_idx} usage counts (guarded by their array's monitor, the
- * kernel's {@code idx_lock}).
+ * <p>Fixed at construction except the tracer and the step gate (volatile)
+ * and the {@code cache_idx} usage counts (guarded by their array's monitor,
+ * the kernel's {@code idx_lock}).
  */
 public final class Kernel {
     /** The WARN of {@code bpf_selem_unlink_nofail} when map_free fails b->lock (C5's accepted leak). */
@@ -53,7 +56,11 @@ public final class Kernel {
     final Audit audit;
     final NeedResched needResched;
     final int walkLimit;
+    final Names names;
+    final BucketHash bucketHash;
+    private final boolean[] fixes = new boolean[Fix.values().length];
     private volatile Tracer tracer;
+    private volatile StepGate gate;
     private final AtomicInteger selemIds = new AtomicInteger();
     private final AtomicInteger storageIds = new AtomicInteger();
     private final AtomicInteger ownerIds = new AtomicInteger();
@@ -68,6 +75,11 @@ public final class Kernel {
         this.mutation = b.mutation;
         this.needResched = b.needResched;
         this.walkLimit = b.walkLimit;
+        this.names = b.names;
+        this.bucketHash = b.bucketHash;
+        for (Fix f : b.fixes) {
+            fixes[f.ordinal()] = true;
+        }
         this.audit = new Audit(this);
         this.rcu = new Rcu(machine, mutation == Mutation.RCU_NO_GRACE_PERIOD ? Rcu.Mutation.NO_GRACE_PERIOD
                 : mutation == Mutation.TASKS_TRACE_AS_RCU ? Rcu.Mutation.TASKS_TRACE_AS_RCU : Rcu.Mutation.NONE);
@@ -118,6 +130,44 @@ public final class Kernel {
     /** Installs a tracer (null removes it). */
     public void setTracer(Tracer t) {
         this.tracer = t;
+    }
+
+    /** Installs a step gate (null removes it): the conformance tools' gated scheduler or recorder. */
+    public void setStepGate(StepGate g) {
+        this.gate = g;
+    }
+
+    /** Whether candidate fix {@code f} is on. */
+    public boolean fixed(Fix f) {
+        return fixes[f.ordinal()];
+    }
+
+    /**
+     * The names of the selems and local storages a kernel allocates (the
+     * conformance tools give them the spec's names). Called on the
+     * allocating thread; {@code cpu} is its CPU, or null.
+     */
+    public interface Names {
+        /** The name of the selem {@code bpf_selem_alloc} makes for {@code owner} in {@code map}, or null for the default. */
+        String selem(Cpu cpu, Owner owner, LocalStorageMap map);
+
+        /** The name of the local storage {@code bpf_local_storage_alloc} makes for {@code owner}, or null for the default. */
+        String storage(Cpu cpu, Owner owner);
+
+        /** The selem or local storage just allocated (after its name was asked for). */
+        default void allocated(Freeable object) {
+        }
+    }
+
+    /**
+     * {@code select_bucket}'s hash: the bucket (0 .. nBuckets-1) of
+     * {@code key} (a selem [V3] or a local storage [FINAL]) in {@code map}.
+     * The default is {@code hash_32} of the key's name; the conformance
+     * tools use the spec's {@code BucketOf}.
+     */
+    @FunctionalInterface
+    public interface BucketHash {
+        int bucket(LocalStorageMap map, Freeable key, int nBuckets);
     }
 
     /**
@@ -231,10 +281,108 @@ public final class Kernel {
         return machine.isAttached() ? machine.current() : null;
     }
 
+    String selemName(Owner owner, LocalStorageMap map) {
+        String n = names == null ? null : names.selem(currentCpuOrNull(), owner, map);
+        return n != null ? n : "x" + nextSelemId();
+    }
+
+    String storageName(Owner owner) {
+        String n = names == null ? null : names.storage(currentCpuOrNull(), owner);
+        return n != null ? n : "ls" + nextStorageId();
+    }
+
+    /** A new selem or local storage (told to {@link Names#allocated}). */
+    void allocated(Freeable o) {
+        if (names != null) {
+            names.allocated(o);
+        }
+    }
+
+    /** {@code cpu} is about to run {@code s} (a step without a lock or an enabling condition). */
     void step(Cpu cpu, Step s, Object subject) {
+        announce(cpu, s, subject, null);
+    }
+
+    /** {@code cpu} is about to run {@code s}, whose first act is an attempt on {@code lock}. */
+    void lockStep(Cpu cpu, Step s, Object subject, RqSpinLock lock) {
+        StepGate g = gate;
+        announce(cpu, s, subject, g == null ? null : new StepGate.Guard(lock, null, false, null));
+    }
+
+    /**
+     * {@code cpu} is about to run {@code s}, the first step of an operation,
+     * which the spec takes only while {@code enabled} holds (no teardown of
+     * its map or owner has started). Nobody waits for it: if it is false the
+     * Java twin goes on to reject the operation.
+     */
+    void startStep(Cpu cpu, Step s, Object subject, BooleanSupplier enabled) {
+        StepGate g = gate;
+        announce(cpu, s, subject, g == null ? null : new StepGate.Guard(null, enabled, false, null));
+    }
+
+    private void announce(Cpu cpu, Step s, Object subject, StepGate.Guard guard) {
+        StepGate g = gate;
+        if (g != null) {
+            g.arrive(cpu, s, subject, guard);
+        }
         Tracer t = tracer;
         if (t != null) {
             t.at(cpu, s, subject);
+        }
+        if (g != null) {
+            g.depart(cpu, s, subject, guard);
+        }
+    }
+
+    /**
+     * {@code cpu} takes {@code s} once {@code enabled} holds: the step gate
+     * decides when; without one, the CPU waits here (running ready RCU
+     * callbacks, and announcing {@code spin} once to the tracer if it has to
+     * wait), unless {@code escape} holds (a wait the kernel would never end:
+     * the caller records it).
+     */
+    void await(Cpu cpu, Step s, Object subject, BooleanSupplier enabled, BooleanSupplier escape, Step spin) {
+        StepGate g = gate;
+        StepGate.Guard guard = null;
+        if (g != null) {
+            guard = new StepGate.Guard(null, enabled, true, escape);
+            g.arrive(cpu, s, subject, guard);
+        } else {
+            boolean spun = false;
+            while (!enabled.getAsBoolean() && (escape == null || !escape.getAsBoolean())) {
+                if (!spun && spin != null) {
+                    spun = true;
+                    Tracer t = tracer;
+                    if (t != null) {
+                        t.at(cpu, spin, subject);
+                    }
+                }
+                rcu.poll(cpu);
+                Thread.yield();
+            }
+        }
+        Tracer t = tracer;
+        if (t != null) {
+            t.at(cpu, s, subject);
+        }
+        if (g != null) {
+            g.depart(cpu, s, subject, guard);
+        }
+    }
+
+    /** {@code cpu} took ({@code held}) or is about to release {@code lock}. */
+    void lockHeld(Cpu cpu, RqSpinLock lock, boolean held) {
+        StepGate g = gate;
+        if (g != null) {
+            g.lockHeld(cpu, lock, held);
+        }
+    }
+
+    /** A public operation on {@code cpu} is over. */
+    void opEnd(Cpu cpu, Throwable thrown) {
+        StepGate g = gate;
+        if (g != null) {
+            g.opEnd(cpu, thrown);
         }
     }
 
@@ -338,6 +486,9 @@ public final class Kernel {
         private Mutation mutation = Mutation.NONE;
         private NeedResched needResched = NeedResched.NEVER;
         private int walkLimit = DEFAULT_WALK_LIMIT;
+        private Names names;
+        private BucketHash bucketHash;
+        private final java.util.List<Fix> fixes = new java.util.ArrayList<>();
 
         private Builder(Machine machine) {
             this.machine = machine;
@@ -373,6 +524,24 @@ public final class Kernel {
                 throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "walk limit must be >= 1, got " + n);
             }
             this.walkLimit = n;
+            return this;
+        }
+
+        /** Switches candidate fix {@code f} on (default: none, the merged code). */
+        public Builder fix(Fix f) {
+            fixes.add(nonNull(f));
+            return this;
+        }
+
+        /** The names of the selems and local storages it allocates (default: x1, x2, ..., ls1, ...). */
+        public Builder names(Names n) {
+            this.names = nonNull(n);
+            return this;
+        }
+
+        /** {@code select_bucket}'s hash (default: {@code hash_32} of the key's name). */
+        public Builder bucketHash(BucketHash h) {
+            this.bucketHash = nonNull(h);
             return this;
         }
 

@@ -79,7 +79,7 @@ public final class LocalStorage extends Freeable {
     /** {@code bpf_local_storage_alloc} after the charge: owner set, {@code mem_charge = sizeof}, refcount 1. */
     @SuppressWarnings("unchecked")
     LocalStorage(Kernel kernel, Owner owner) {
-        super(kernel.audit, "ls" + kernel.nextStorageId());
+        super(kernel.audit, kernel.storageName(owner));
         this.kernel = kernel;
         this.list = new Hlist<>(kernel.audit, this, name() + "->list");
         this.lock = new RqSpinLock(kernel.machine, kernel.lockVersion, "local_storage->lock " + name());
@@ -92,6 +92,7 @@ public final class LocalStorage extends Freeable {
         this.ownerRefcnt = new Refcount(kernel.audit, this, 1);
         this.auditOwner = owner;
         kernel.audit.allocated(this);
+        kernel.allocated(this);
     }
 
     @Override
@@ -164,6 +165,37 @@ public final class LocalStorage extends Freeable {
             }
         }
         if (found != null && cacheit) {
+            insertCache(cpu, smap, found);
+        }
+        return found;
+    }
+
+    /**
+     * {@code bpf_local_storage_lookup(local_storage, smap, true)} from a
+     * sleepable program: the cache slot, else a walk of the list under
+     * {@code rcu_read_lock_trace} only, one {@link Step#SLEEPABLE_LOOKUP_WALK}
+     * per selem (the spec's step: a sleepable program may be preempted
+     * between two selems), and the caching of what it found.
+     */
+    Selem lookupSleepable(Cpu cpu, LocalStorageMap smap) {
+        Selem cached = cacheSlot(smap.cacheIdx());
+        if (cached != null && cached.smap() == smap) {
+            return cached;
+        }
+        Selem found = null;
+        Hlist.Node<Selem> n = first();
+        for (;;) {
+            kernel.step(cpu, Step.SLEEPABLE_LOOKUP_WALK, n == null ? null : n.elem());
+            if (n == null) {
+                break;
+            }
+            if (n.elem().smap() == smap) {
+                found = n.elem();
+                break;
+            }
+            n = n.nextRcu();
+        }
+        if (found != null) {
             insertCache(cpu, smap, found);
         }
         return found;
@@ -243,7 +275,11 @@ public final class LocalStorage extends Freeable {
         }
         if (pinned) {
             kernel.step(cpu, Step.NOFAIL_UNPIN_OWNER, x);
-            ownerRefcnt.dec();
+            if (kernel.fixed(Fix.UNPIN_MAY_REACH_ZERO)) {
+                ownerRefcnt.decAndTest(); // the fix: a decrement that may reach 0 (result ignored)
+            } else {
+                ownerRefcnt.dec();
+            }
         }
     }
 
@@ -370,7 +406,7 @@ public final class LocalStorage extends Freeable {
                             u.nodes++;
                         }
                     });
-            if (err == null || !inMapFree) {
+            if (err == null || !inMapFree || k.mutation == Mutation.MAP_FREE_CLEARS_LOCAL_STORAGE) {
                 k.step(cpu, Step.NOFAIL_CLEAR_LOCAL_STORAGE, x);
                 x.setLocalStorage(null);
             }
@@ -380,7 +416,11 @@ public final class LocalStorage extends Freeable {
         boolean free;
         int bit = inMapFree ? Selem.SELEM_MAP_UNLINKED : Selem.SELEM_STORAGE_UNLINKED;
         x.access("atomic_or(selem->state)");
-        if (u.nodes != 2) {
+        boolean setsBit = u.nodes != 2;
+        if (setsBit && inMapFree && k.fixed(Fix.NO_MAP_BIT_AFTER_FAILURE) && x.mapNode.isHashed()) {
+            setsBit = false; // the fix: map_free's b->lock failed, the selem is still on the bucket
+        }
+        if (setsBit) {
             atomicOr(x, bit);
         }
         if (k.mutation == Mutation.NOFAIL_NO_CMPXCHG) {
@@ -503,26 +543,31 @@ public final class LocalStorage extends Freeable {
      */
     int destroy(Cpu cpu) {
         Kernel k = kernel;
+        Hlist.Node<Selem> n = first();
         if (k.protocol == Protocol.FINAL) {
-            for (Hlist.Node<Selem> n = first(); n != null; n = n.nextRcu()) {
-                k.step(cpu, Step.DESTROY_WALK, n.elem());
+            for (;;) {
+                k.step(cpu, Step.DESTROY_WALK, n == null ? this : n.elem());
+                if (n == null) {
+                    break;
+                }
                 unlinkNofail(cpu, n.elem(), null);
+                k.step(cpu, Step.DESTROY_NEXT, n.elem());
+                n = n.nextRcu();
+                if (n == null) {
+                    break;
+                }
             }
             k.step(cpu, Step.DESTROY_DEC_AND_TEST, this);
-            if (!ownerRefcnt.decAndTest()) {
-                k.step(cpu, Step.DESTROY_WAIT_OWNER_REFCNT, this);
-                if (k.mutation != Mutation.DESTROY_NO_WAIT) {
-                    int r;
-                    while ((r = ownerRefcnt.read()) != 0) {
-                        if (r < 0) {
-                            // saturated: a refcount_t never comes back to 0 (the Java twin stops here)
-                            k.audit.record(Violation.Property.P9_TEARDOWN_TERMINATES, "bpf_local_storage_destroy of "
-                                    + name() + " waits for owner_refcnt to read 0, but it saturated (" + r
-                                    + "): the kernel would spin forever; wait abandoned", cpu);
-                            break;
-                        }
-                        Thread.yield(); // cpu_relax
-                    }
+            if (!ownerRefcnt.decAndTest() && k.mutation != Mutation.DESTROY_NO_WAIT) {
+                // while (refcount_read(&local_storage->owner_refcnt)) cpu_relax();
+                k.await(cpu, Step.DESTROY_WAIT_OWNER_REFCNT, this, () -> ownerRefcnt.readForAudit() == 0,
+                        () -> ownerRefcnt.readForAudit() < 0, Step.DESTROY_SPIN);
+                int r = ownerRefcnt.read();
+                if (r != 0) {
+                    // saturated: a refcount_t never comes back to 0 (the Java twin stops here)
+                    k.audit.record(Violation.Property.P9_TEARDOWN_TERMINATES, "bpf_local_storage_destroy of "
+                            + name() + " waits for owner_refcnt to read 0, but it saturated (" + r
+                            + "): the kernel would spin forever; wait abandoned", cpu);
                 }
             }
             k.step(cpu, Step.DESTROY_RETURN, this);
@@ -530,11 +575,13 @@ public final class LocalStorage extends Freeable {
         }
         List<Selem> toFree = new ArrayList<>();
         int total = 0;
-        Hlist.Node<Selem> n = first();
-        while (n != null) {
+        for (;;) {
+            k.step(cpu, Step.DESTROY_WALK, n == null ? this : n.elem());
+            if (n == null) {
+                break;
+            }
             Hlist.Node<Selem> next = n.nextRcu(); // hlist_for_each_entry_safe
             Selem x = n.elem();
-            k.step(cpu, Step.DESTROY_WALK, x);
             total += x.size();
             unlinkLockless(cpu, x, toFree, LockSite.Function.DESTROY);
             n = next;
@@ -558,7 +605,8 @@ public final class LocalStorage extends Freeable {
             return;
         }
         ls.queueFree(by + " on cpu" + cpu.id());
-        ls.kernel.rcu.call(cpu, reuseNow ? Rcu.Flavor.RCU : Rcu.Flavor.TASKS_TRACE, c -> ls.freeRcu(c));
+        ls.kernel.rcu.call(cpu, reuseNow && !ls.kernel.fixed(Fix.FREE_AFTER_TASKS_TRACE) ? Rcu.Flavor.RCU
+                : Rcu.Flavor.TASKS_TRACE, ls, c -> ls.freeRcu(c));
     }
 
     /** {@code bpf_local_storage_free_rcu}. */
@@ -572,6 +620,21 @@ public final class LocalStorage extends Freeable {
     /** [FINAL] {@code mem_charge} now. */
     public int memChargeForAudit() {
         return memCharge;
+    }
+
+    /** {@code cache[idx]} now (no access check). */
+    public Selem cacheForAudit(int idx) {
+        return cache[idx].get();
+    }
+
+    /** [FINAL] {@code owner_refcnt} now ({@link rqspin.kernel.Refcount#SATURATED} once saturated). */
+    public int ownerRefcntForAudit() {
+        return ownerRefcnt.readForAudit();
+    }
+
+    /** {@code local_storage->lock}. */
+    public RqSpinLock lockForAudit() {
+        return lock;
     }
 
     /** The selems on the list now, first first (no access check; for tests). */

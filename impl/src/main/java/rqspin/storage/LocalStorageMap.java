@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import rqspin.kernel.Freeable;
 import rqspin.kernel.Hlist;
+import rqspin.kernel.Rcu;
 import rqspin.lock.Cpu;
 import rqspin.lock.Errno;
 import rqspin.lock.RqSpinLock;
@@ -156,6 +157,9 @@ public final class LocalStorageMap extends Freeable {
         if (bucketLog == 0 || key == null) {
             return buckets[0];
         }
+        if (kernel.bucketHash != null) {
+            return buckets[kernel.bucketHash.bucket(this, key, buckets.length)];
+        }
         int h = key.name().hashCode() * 0x61C88647; // hash_32 with GOLDEN_RATIO_32
         return buckets[h >>> (32 - bucketLog)];
     }
@@ -216,18 +220,26 @@ public final class LocalStorageMap extends Freeable {
             throw new BadInputException(BadInputException.Kind.VALUE_SIZE,
                     "value of " + value.length + " bytes for " + this + ", whose value size is " + valueSize);
         }
-        enterMapAndOwner(owner);
-        kernel.rcu.readLock(cpu);
+        kernel.startStep(cpu, Step.UPDATE_START, owner, () -> !users.isClosed() && !owner.users.isClosed());
+        Throwable thrown = null;
         try {
-            doUpdate(cpu, owner, value, flags);
+            enterMapAndOwner(owner);
+            kernel.rcu.readLock(cpu);
+            try {
+                doUpdate(cpu, owner, value, flags);
+            } finally {
+                leave(cpu, owner);
+            }
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
         } finally {
-            leave(cpu, owner);
+            kernel.opEnd(cpu, thrown);
         }
     }
 
     private void doUpdate(Cpu cpu, Owner owner, byte[] value, long flags) throws StorageException {
         Kernel k = kernel;
-        k.step(cpu, Step.UPDATE_START, owner);
         LocalStorage ls = owner.storage();
         if (ls == null || ls.isEmpty()) {
             // very first element for the owner
@@ -460,22 +472,29 @@ public final class LocalStorageMap extends Freeable {
     private byte[] lookup(Cpu cpu, Owner owner, boolean sleepable) {
         kernel.enter(cpu);
         kernel.checkOwner(owner);
-        enterMapAndOwner(owner);
-        if (sleepable) {
-            kernel.rcu.readLockTrace(cpu);
-        } else {
-            kernel.rcu.readLock(cpu);
-        }
+        kernel.startStep(cpu, sleepable ? Step.SLEEPABLE_LOOKUP_START : Step.LOOKUP_START, owner,
+                () -> !users.isClosed() && !owner.users.isClosed());
+        Throwable thrown = null;
         try {
-            kernel.step(cpu, Step.LOOKUP_START, owner);
-            LocalStorage ls = owner.storage();
-            if (ls == null) {
-                return null;
+            enterMapAndOwner(owner);
+            if (sleepable) {
+                kernel.rcu.readLockTrace(cpu);
+            } else {
+                kernel.rcu.readLock(cpu);
             }
-            Selem x = ls.lookup(cpu, this, true);
-            return x == null ? null : x.readValue(spinLock);
+            try {
+                LocalStorage ls = owner.storage();
+                Selem x = ls == null ? null : sleepable ? ls.lookupSleepable(cpu, this) : ls.lookup(cpu, this, true);
+                kernel.step(cpu, Step.LOOKUP_USE, x);
+                return x == null ? null : x.readValue(spinLock);
+            } finally {
+                leave(cpu, owner, sleepable);
+            }
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
         } finally {
-            leave(cpu, owner, sleepable);
+            kernel.opEnd(cpu, thrown);
         }
     }
 
@@ -492,18 +511,26 @@ public final class LocalStorageMap extends Freeable {
     public void delete(Cpu cpu, Owner owner) throws StorageException {
         kernel.enter(cpu);
         kernel.checkOwner(owner);
-        enterMapAndOwner(owner);
-        kernel.rcu.readLock(cpu);
+        kernel.startStep(cpu, Step.DELETE_START, owner, () -> !users.isClosed() && !owner.users.isClosed());
+        Throwable thrown = null;
         try {
-            kernel.step(cpu, Step.DELETE_START, owner);
-            LocalStorage ls = owner.storage();
-            Selem x = ls == null ? null : ls.lookup(cpu, this, false);
-            if (x == null) {
-                throw new StorageException(Err.ENOENT, "no element of " + owner + " in " + this);
+            enterMapAndOwner(owner);
+            kernel.rcu.readLock(cpu);
+            try {
+                LocalStorage ls = owner.storage();
+                Selem x = ls == null ? null : ls.lookup(cpu, this, false);
+                if (x == null) {
+                    throw new StorageException(Err.ENOENT, "no element of " + owner + " in " + this);
+                }
+                LocalStorage.unlinkSelem(cpu, x);
+            } finally {
+                leave(cpu, owner);
             }
-            LocalStorage.unlinkSelem(cpu, x);
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
         } finally {
-            leave(cpu, owner);
+            kernel.opEnd(cpu, thrown);
         }
     }
 
@@ -563,27 +590,31 @@ public final class LocalStorageMap extends Freeable {
      */
     public void mapFree(Cpu cpu) {
         kernel.enter(cpu);
+        if (users.isClosed()) {
+            throw new BadInputException(BadInputException.Kind.MAP_FREED, "map_free of " + this + " again");
+        }
+        Kernel k = kernel;
+        k.await(cpu, Step.MAP_FREE_START, this, users::noUsers, null, null);
         if (!users.close()) {
             throw new BadInputException(BadInputException.Kind.MAP_FREED, "map_free of " + this + " again");
         }
-        users.awaitNoUsers();
-        Kernel k = kernel;
-        k.step(cpu, Step.MAP_FREE_START, this);
-        k.cacheIdxFree(cacheIdx);
-        k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU, this);
-        k.rcu.synchronize(cpu);
-        if (k.protocol == Protocol.FINAL) {
-            walkFinal(cpu);
-        } else {
-            walkV3(cpu);
+        Throwable thrown = null;
+        try {
+            users.awaitNoUsers();
+            k.cacheIdxFree(cacheIdx);
+            k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU, this);
+            Rcu.GracePeriod gp = k.rcu.startSynchronize(cpu);
+            Rcu.GracePeriod gp2 = k.protocol == Protocol.FINAL ? walkFinal(cpu, gp) : walkV3(cpu, gp);
+            k.await(cpu, Step.MAP_FREE_RCU_BARRIER, this, () -> k.rcu.ended(gp2), null, null);
+            Rcu.Barrier bar = k.rcu.startBarrier(cpu); // rcu_barrier_tasks_trace(); rcu_barrier(): one wait for both
+            k.await(cpu, Step.MAP_FREE_FREE, this, () -> k.rcu.done(bar), null, null);
+            freeNow("bpf_local_storage_map_free on cpu" + cpu.id());
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
+        } finally {
+            k.opEnd(cpu, thrown);
         }
-        k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU_2, this);
-        k.rcu.synchronize(cpu);
-        k.step(cpu, Step.MAP_FREE_RCU_BARRIER, this);
-        k.rcu.barrier(cpu); // rcu_barrier_tasks_trace
-        k.rcu.barrier(cpu); // rcu_barrier
-        k.step(cpu, Step.MAP_FREE_FREE, this);
-        freeNow("bpf_local_storage_map_free on cpu" + cpu.id());
     }
 
     private Hlist.Node<Selem> bucketFirst(Bucket b) {
@@ -591,38 +622,79 @@ public final class LocalStorageMap extends Freeable {
         return b.list.first();
     }
 
-    /** The RCU walk of the final version, with restarts. */
-    private void walkFinal(Cpu cpu) {
+    /**
+     * rcu_read_lock() at bucket {@code i}: the first bucket's waits for the
+     * first synchronize_rcu ({@code gp}).
+     */
+    private void rcuReadLockAt(Cpu cpu, int i, Rcu.GracePeriod gp) {
         Kernel k = kernel;
-        for (Bucket b : buckets) {
+        if (i == 0) {
+            k.await(cpu, Step.MAP_FREE_RCU_READ_LOCK, this, () -> k.rcu.ended(gp), null, null);
+        } else {
             k.step(cpu, Step.MAP_FREE_RCU_READ_LOCK, this);
-            k.rcu.readLock(cpu);
+        }
+        k.rcu.readLock(cpu);
+    }
+
+    /**
+     * The end of bucket {@code i}, found by the walk: rcu_read_unlock(), and
+     * after the last bucket the second synchronize_rcu starts (returned).
+     */
+    private Rcu.GracePeriod endOfBucket(Cpu cpu, int i) {
+        Kernel k = kernel;
+        k.rcu.readUnlock(cpu);
+        if (i < buckets.length - 1) {
+            return null;
+        }
+        k.step(cpu, Step.MAP_FREE_SYNCHRONIZE_RCU_2, this);
+        return k.rcu.startSynchronize(cpu);
+    }
+
+    /**
+     * The RCU walk of the final version, with restarts; returns the second
+     * synchronize_rcu's grace period. One spec step per
+     * {@link Step#MAP_FREE_WALK} (the next selem and the unlink's loads, or
+     * the end of the bucket), {@link Step#MAP_FREE_NEXT} (need_resched, or
+     * the next node) and {@link Step#MAP_FREE_COND_RESCHED_RCU}.
+     */
+    private Rcu.GracePeriod walkFinal(Cpu cpu, Rcu.GracePeriod gp) {
+        Kernel k = kernel;
+        Rcu.GracePeriod gp2 = null;
+        for (int i = 0; i < buckets.length; i++) {
+            Bucket b = buckets[i];
+            rcuReadLockAt(cpu, i, gp);
             boolean reader = true;
             int idle = 0;
             try {
-                restart:
+                Hlist.Node<Selem> n = bucketFirst(b);
                 for (;;) {
-                    for (Hlist.Node<Selem> n = bucketFirst(b); n != null; n = n.nextRcu()) {
-                        Selem x = n.elem();
-                        k.step(cpu, Step.MAP_FREE_WALK, x);
-                        LocalStorage.unlinkNofail(cpu, x, b);
-                        k.step(cpu, Step.MAP_FREE_NEXT, x);
-                        idle = x.mapNode.listForAudit() == b.list ? idle + 1 : 0;
-                        if (idle > k.walkLimit) {
-                            noProgress(cpu, b, x, idle);
-                            break restart;
-                        }
-                        if (k.needResched.needResched(cpu, x)) {
-                            reader = false;
-                            k.rcu.readUnlock(cpu);
-                            k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
-                            Thread.yield();
-                            k.rcu.readLock(cpu);
-                            reader = true;
-                            continue restart;
-                        }
+                    k.step(cpu, Step.MAP_FREE_WALK, n == null ? this : n.elem());
+                    if (n == null) {
+                        reader = false;
+                        gp2 = endOfBucket(cpu, i);
+                        break;
                     }
-                    break;
+                    Selem x = n.elem();
+                    LocalStorage.unlinkNofail(cpu, x, b);
+                    k.step(cpu, Step.MAP_FREE_NEXT, x);
+                    idle = x.mapNode.listForAudit() == b.list ? idle + 1 : 0;
+                    if (idle > k.walkLimit) {
+                        noProgress(cpu, b, x, idle);
+                        reader = false;
+                        gp2 = endOfBucket(cpu, i);
+                        break;
+                    }
+                    if (k.needResched.needResched(cpu, x)) {
+                        reader = false;
+                        k.rcu.readUnlock(cpu);
+                        k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
+                        Thread.yield();
+                        k.rcu.readLock(cpu);
+                        reader = true;
+                        n = bucketFirst(b); // restart
+                        continue;
+                    }
+                    n = n.nextRcu();
                 }
             } finally {
                 if (reader) {
@@ -630,28 +702,40 @@ public final class LocalStorageMap extends Freeable {
                 }
             }
         }
+        return gp2;
     }
 
-    /** The {@code while (first(b->list))} loop of v3. */
-    private void walkV3(Cpu cpu) {
+    /** The {@code while (first(b->list))} loop of v3; returns the second synchronize_rcu's grace period. */
+    private Rcu.GracePeriod walkV3(Cpu cpu, Rcu.GracePeriod gp) {
         Kernel k = kernel;
         List<Selem> freeSelemList = new ArrayList<>(); // HLIST_HEAD(free_selem_list), never re-initialised
-        for (Bucket b : buckets) {
-            k.step(cpu, Step.MAP_FREE_RCU_READ_LOCK, this);
-            k.rcu.readLock(cpu);
+        Rcu.GracePeriod gp2 = null;
+        for (int i = 0; i < buckets.length; i++) {
+            Bucket b = buckets[i];
+            rcuReadLockAt(cpu, i, gp);
             boolean reader = true;
             int idle = 0;
             try {
-                Hlist.Node<Selem> n;
-                while ((n = bucketFirst(b)) != null) {
+                for (;;) {
+                    k.step(cpu, Step.MAP_FREE_WALK, this);
+                    Hlist.Node<Selem> n = bucketFirst(b);
+                    if (n == null) {
+                        reader = false;
+                        gp2 = endOfBucket(cpu, i);
+                        break;
+                    }
                     Selem x = n.elem();
-                    k.step(cpu, Step.MAP_FREE_WALK, x);
                     LocalStorage.unlinkLockless(cpu, x, freeSelemList, LockSite.Function.MAP_FREE);
                     k.step(cpu, Step.MAP_FREE_NEXT, x);
                     LocalStorage.freeList(cpu, freeSelemList, false, "bpf_local_storage_map_free (free_selem_list)");
+                    if (k.fixed(Fix.V3_REINIT_FREE_LIST)) {
+                        freeSelemList.clear();
+                    }
                     idle = x.mapNode.listForAudit() == b.list ? idle + 1 : 0;
                     if (idle > k.walkLimit) {
                         noProgress(cpu, b, x, idle);
+                        reader = false;
+                        gp2 = endOfBucket(cpu, i);
                         break;
                     }
                     reader = false;
@@ -667,6 +751,7 @@ public final class LocalStorageMap extends Freeable {
                 }
             }
         }
+        return gp2;
     }
 
     private void noProgress(Cpu cpu, Bucket b, Selem x, int visits) {
@@ -676,6 +761,16 @@ public final class LocalStorageMap extends Freeable {
     }
 
     // ------------------------------------------------------------------ views for tests
+
+    /** {@code smap->cache_idx} (no access check). */
+    public int cacheIdxForAudit() {
+        return cacheIdx;
+    }
+
+    /** {@code b->lock} of bucket {@code i}. */
+    public RqSpinLock bucketLockForAudit(int i) {
+        return buckets[i].lock;
+    }
 
     /** The selems on bucket {@code i} now (no access check; for tests). */
     public List<Selem> bucketForAudit(int i) {

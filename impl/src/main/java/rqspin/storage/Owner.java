@@ -127,33 +127,47 @@ public final class Owner extends Freeable {
      */
     public int destroy(Cpu cpu) {
         kernel.enter(cpu);
+        if (users.isClosed()) {
+            throw new BadInputException(BadInputException.Kind.OWNER_DESTROYED, "destroy of " + this + " again");
+        }
+        Kernel k = kernel;
+        k.await(cpu, Step.DESTROY_START, this, users::noUsers, null, null);
         if (!users.close()) {
             throw new BadInputException(BadInputException.Kind.OWNER_DESTROYED, "destroy of " + this + " again");
         }
-        users.awaitNoUsers();
-        Kernel k = kernel;
-        k.step(cpu, Step.DESTROY_START, this);
-        int total = 0;
-        k.rcu.readLock(cpu);
+        Throwable thrown = null;
         try {
-            LocalStorage ls = storage();
-            if (ls != null) {
-                total = ls.destroy(cpu);
-                k.step(cpu, Step.DESTROY_OWNER_UNCHARGE, this);
-                if (k.protocol == Protocol.V3) {
-                    clearStorage(); // every v3 caller clears owner->storage
+            users.awaitNoUsers();
+            int total = 0;
+            k.rcu.readLock(cpu);
+            try {
+                LocalStorage ls = storage();
+                if (ls == null) {
+                    k.step(cpu, Step.DESTROY_NO_STORAGE, this);
+                } else {
+                    total = ls.destroy(cpu);
+                    k.step(cpu, Step.DESTROY_OWNER_UNCHARGE, this);
+                    if (k.protocol == Protocol.V3) {
+                        clearStorage(); // every v3 caller clears owner->storage
+                    }
+                    uncharge(total);
                 }
-                uncharge(total);
+                int left = omem.get();
+                if (left > 0) {
+                    k.audit.leak(new Leak(Leak.Kind.CHARGE, name(), failureSeen,
+                            left + " bytes still charged when the owner was freed", 0));
+                }
+                // __sk_destruct; in the spec's step, which ends with the rcu_read_unlock below
+                freeNow("__sk_destruct after bpf_sk_storage_free on cpu" + cpu.id());
+            } finally {
+                k.rcu.readUnlock(cpu);
             }
+            return total;
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
         } finally {
-            k.rcu.readUnlock(cpu);
+            k.opEnd(cpu, thrown);
         }
-        int left = omem.get();
-        if (left > 0) {
-            k.audit.leak(new Leak(Leak.Kind.CHARGE, name(), failureSeen,
-                    left + " bytes still charged when the owner was freed", 0));
-        }
-        freeNow("__sk_destruct after bpf_sk_storage_free on cpu" + cpu.id());
-        return total;
     }
 }

@@ -86,7 +86,7 @@ public final class Selem extends Freeable {
 
     /** {@code bpf_selem_alloc} after the charge: smap set, state 0 / link_cnt 2, value copied. */
     Selem(Kernel kernel, LocalStorageMap smap, Owner owner, byte[] value) {
-        super(kernel.audit, "x" + kernel.nextSelemId());
+        super(kernel.audit, kernel.selemName(owner, smap));
         this.kernel = kernel;
         this.smap = smap;
         this.data = value.clone();
@@ -98,6 +98,7 @@ public final class Selem extends Freeable {
         this.auditOwner = owner;
         this.auditMap = smap;
         kernel.audit.allocated(this);
+        kernel.allocated(this);
     }
 
     @Override
@@ -202,7 +203,8 @@ public final class Selem extends Freeable {
         Kernel k = x.kernel;
         k.checkUnlinkedAtFree(x, by, cpu, false);
         x.queueFree(by + " on cpu" + cpu.id());
-        k.rcu.call(cpu, reuseNow ? Rcu.Flavor.RCU : Rcu.Flavor.TASKS_TRACE, c -> x.freeRcu(c));
+        k.rcu.call(cpu, reuseNow && !k.fixed(Fix.FREE_AFTER_TASKS_TRACE) ? Rcu.Flavor.RCU : Rcu.Flavor.TASKS_TRACE, x,
+                c -> x.freeRcu(c));
     }
 
     /** {@code bpf_selem_free_rcu}: the grace period is over. */
@@ -245,6 +247,38 @@ public final class Selem extends Freeable {
     /** Whether {@code snode} is hashed. */
     public boolean linkedToStorageForAudit() {
         return snode.listForAudit() != null;
+    }
+
+    /** The index of the bucket of its map whose list holds {@code map_node} now, or -1 if unhashed. */
+    public int bucketForAudit() {
+        rqspin.kernel.Hlist<Selem> l = mapNode.listForAudit();
+        if (l == null) {
+            return -1;
+        }
+        for (int i = 0; i < auditMap.nBuckets(); i++) {
+            if (auditMap.bucket(i).list == l) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code map_node.next} now (kept when the node is unhashed), or null. */
+    public Selem mapNextForAudit() {
+        rqspin.kernel.Hlist.Node<Selem> n = mapNode.nextForAudit();
+        return n == null ? null : n.elem();
+    }
+
+    /** The local storage whose list holds {@code snode} now, or null if unhashed. */
+    public LocalStorage storageListForAudit() {
+        rqspin.kernel.Hlist<Selem> l = snode.listForAudit();
+        return l == null ? null : (LocalStorage) l.holder();
+    }
+
+    /** {@code snode.next} now (kept when the node is unhashed), or null. */
+    public Selem snodeNextForAudit() {
+        rqspin.kernel.Hlist.Node<Selem> n = snode.nextForAudit();
+        return n == null ? null : n.elem();
     }
 
     /** {@code sdata.smap} now. */

@@ -51,6 +51,11 @@ final class UseCount {
         }
     }
 
+    /** Whether no user is left (closed or not). */
+    boolean noUsers() {
+        return (word.get() & ~CLOSED) == 0;
+    }
+
     boolean isClosed() {
         return (word.get() & CLOSED) != 0;
     }

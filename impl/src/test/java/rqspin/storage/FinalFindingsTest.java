@@ -177,7 +177,7 @@ class FinalFindingsTest {
             // destroy's attempts on ls1->lock fail (as they could behind map_free: a timeout)
             w.kernel.failures().failAt(LockSite.DESTROY_STORAGE, Errno.ETIMEDOUT);
             Gate.Hold drop = w.gate.holdAt(2, Step.DESTROY_DEC_AND_TEST, 1);
-            Gate.Hold wait = w.gate.holdAt(2, Step.DESTROY_WAIT_OWNER_REFCNT, 1);
+            Gate.Hold wait = w.gate.holdAt(2, Step.DESTROY_SPIN, 1); // destroy has to wait for owner_refcnt
             World.Run ds = w.start(2, c -> o1.destroy(c));
             drop.awaitReached(); // destroy walked past x2 and x1, failing ls1->lock on both
             drop.open();

@@ -121,7 +121,7 @@ class SleepableLookupTest {
         try (World w = world()) {
             TwoMaps s = new TwoMaps(w);
             Gate.Hold walk = w.gate.holdAt(2, Step.MAP_FREE_RCU_READ_LOCK, 1);
-            Gate.Hold onX1 = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            Gate.Hold onX1 = w.gate.holdAt(1, Step.SLEEPABLE_LOOKUP_WALK, 1);
             Gate.Hold barrier = w.gate.holdAt(2, Step.MAP_FREE_RCU_BARRIER, 1);
             AtomicReference<byte[]> seen = new AtomicReference<>();
             World.Run lookup;
@@ -139,7 +139,7 @@ class SleepableLookupTest {
                 onX1.awaitReached();
                 walk.open();
             }
-            assertTrue(lineEndingWith(w.gate, "cpu1 lookup:walk " + s.x1.name()) >= 0,
+            assertTrue(lineEndingWith(w.gate, "cpu1 sleepable_lookup:walk " + s.x1.name()) >= 0,
                     "the walker stands on x1:\n" + w.gate.trace());
             barrier.awaitReached(); // map_free walked, unlinked x1, left its section, passed synchronize_rcu
             assertTrue(s.x1.isFreed(), "call_rcu's grace period ended without waiting for the sleepable walker:\n"
@@ -225,7 +225,7 @@ class SleepableLookupTest {
     void deleteAndUpdateWaitForTheSleepableWalker(String op) throws Exception {
         try (World w = world()) {
             TwoMaps s = new TwoMaps(w);
-            Gate.Hold onX1 = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            Gate.Hold onX1 = w.gate.holdAt(1, Step.SLEEPABLE_LOOKUP_WALK, 1);
             AtomicReference<byte[]> seen = new AtomicReference<>();
             World.Run lookup = w.start(1, c -> seen.set(s.m2.lookupSleepable(c, s.o1)));
             onX1.awaitReached();
@@ -258,7 +258,7 @@ class SleepableLookupTest {
         try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL)
                 .mutation(Mutation.TASKS_TRACE_AS_RCU))) {
             TwoMaps s = new TwoMaps(w);
-            Gate.Hold onX1 = w.gate.holdAt(1, Step.LOOKUP_WALK, 1);
+            Gate.Hold onX1 = w.gate.holdAt(1, Step.SLEEPABLE_LOOKUP_WALK, 1);
             World.Run lookup = w.start(1, c -> s.m2.lookupSleepable(c, s.o1));
             onX1.awaitReached();
             assertNull(w.start(2, c -> s.m1.delete(c, s.o1)).join(), w.gate.trace());

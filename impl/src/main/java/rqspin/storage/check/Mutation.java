@@ -14,6 +14,10 @@ public enum Mutation {
     /** [FINAL] destroy clears smap when its b->lock fails (as map_free does): the special fields leak
      *  although map_free could still free them (C5's fix undone). */
     DESTROY_CLEARS_SMAP,
+    /** [FINAL] map_free clears {@code selem->local_storage} even after its {@code local_storage->lock} attempt
+     *  failed (the rule {@code !err || !in_map_free} undone): the revisit after a restart no longer unlinks the
+     *  selem from the storage. A drift the conformance tools must catch. */
+    MAP_FREE_CLEARS_LOCAL_STORAGE,
     /** [FINAL] map_free uncharges without pinning the owner ({@code refcount_inc_not_zero} skipped):
      *  it may uncharge an owner that destroy already let go (P4/P5). */
     NO_OWNER_PIN,
