@@ -22,6 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 class MutualExclusionTest {
 
+    /**
+     * Gives the step gate of each counter's machine: null, except when the
+     * conformance module records a sample of the stress run to check it
+     * against the spec (spec/conformance, rqspin.lock.LincheckSampleTest); a
+     * recorder serializes the lock's steps and changes nothing this test checks.
+     */
+    static java.util.function.Supplier<StepGate> recorders;
+
     /** The object under test: a counter whose every access takes the lock. */
     abstract static class GuardedCounter {
         /**
@@ -32,7 +40,7 @@ class MutualExclusionTest {
          * cascade alive forever while the lock is free (see lincheck/README.md).
          */
         private final Machine machine = Machine.builder(4).clock(Clock.logical(1)).timeoutNanos(1_000_000)
-                .checkPeriod(1).build();
+                .checkPeriod(1).stepGate(recorders == null ? null : recorders.get()).build();
         private final RqSpinLock lock;
         private int value; // guarded by lock
 

@@ -9,7 +9,6 @@ import rqspin.conformance.Twin;
 import rqspin.conformance.lock.LockScenario.Ctx;
 import rqspin.conformance.lock.LockScenario.Op;
 import rqspin.lock.Cpu;
-import rqspin.lock.FailureReason;
 import rqspin.lock.Machine;
 import rqspin.lock.QSpinLock;
 import rqspin.lock.RqSpinLock;
@@ -39,6 +38,8 @@ import rqspin.spec.TraceValidation;
 public final class Recorder implements StepGate {
     private final ReentrantLock token = new ReentrantLock(true);
     private final List<String> lockNames;
+    /** Java lock names recorded under a spec name (Lincheck's "L" as "A"). */
+    private final Map<String, String> aliases = new LinkedHashMap<>();
     private final List<Object> locks = new ArrayList<>();
     private volatile Machine machine;
     private final List<TraceValidation.Event> events = new ArrayList<>();
@@ -74,6 +75,12 @@ public final class Recorder implements StepGate {
         for (int i = 0; i < lockNames.size(); i++) {
             locks.add(null);
         }
+    }
+
+    /** Records the Java lock named {@code javaName} as the spec's lock {@code specName}. */
+    public Recorder alias(String javaName, String specName) {
+        aliases.put(javaName, specName);
+        return this;
     }
 
     /** The sizes the machine was built with, if not the kernel's (31 slots, 4 nodes). */
@@ -131,10 +138,6 @@ public final class Recorder implements StepGate {
         } finally {
             token.unlock();
         }
-    }
-
-    @Override
-    public void failing(Cpu cpu, Object lock, FailureReason reason) {
     }
 
     private static String key(int cpu, Ctx x) {
@@ -233,6 +236,7 @@ public final class Recorder implements StepGate {
             return lockNames.get(i);
         }
         String name = lock instanceof RqSpinLock r ? r.name() : ((QSpinLock) lock).name();
+        name = aliases.getOrDefault(name, name);
         i = lockNames.indexOf(name);
         if (i < 0 || locks.get(i) != null) {
             unusable("lock " + name + ": the spec's world has the locks " + lockNames);
@@ -297,7 +301,10 @@ public final class Recorder implements StepGate {
     }
 
     private LockScenario scenario(List<String> nameOrNone) {
-        int n = machine == null ? 1 : machine.nrCpus();
+        int n = machine == null ? 1 : Math.min(3, machine.nrCpus()); // the spec's world has c1..c3
+        for (String k : contexts.keySet()) {
+            n = Math.max(n, Math.min(3, Integer.parseInt(k.substring(0, k.indexOf('/'))) + 1));
+        }
         List<String> cpus = new ArrayList<>();
         List<Map<Ctx, List<Op>>> scripts = new ArrayList<>();
         for (int c = 0; c < n; c++) {
