@@ -264,7 +264,7 @@ public final class Conform implements Callable<Integer> {
     // ---------------------------------------------------------------- reproduce
 
     @Command(name = "reproduce", description = "Write the readable reproducer of each finding (a test that plays TLC's"
-            + " trace as a schedule of the Java twin), from TLC run with one worker.")
+            + " trace as a schedule of the Java twin), from TLC's deterministic counterexample (Counterexample).")
     static final class Reproduce implements Callable<Integer> {
         @CommandLine.ParentCommand
         Conform parent;
@@ -289,7 +289,7 @@ public final class Conform implements Callable<Integer> {
             }
             Path root = dir != null ? dir : m.dir().resolve("conformance").resolve("src").resolve("test").resolve("java");
             for (Manifest.Model x : chosen) {
-                TlcResult r = Tlc.run(m, x, "1", work("reproduce").resolve(x.name() + ".log"), null);
+                TlcResult r = Counterexample.of(m, x, work("reproduce").resolve(x.name() + ".log"));
                 if (r.trace().isEmpty()) {
                     System.out.println(x.name() + ": TLC found no violation (" + r.verdict() + "): no reproducer");
                     continue;

@@ -145,7 +145,10 @@ class RecordedLockTestsTest {
                     assertNull(rec.unusable(), name);
                     Twin.Recorded r = rec.recorded(name);
                     assertFalse(r.events().isEmpty(), name + " took no step");
+                    long t0 = System.nanoTime();
                     TraceValidation.Outcome o = validate(name, v, r);
+                    System.out.printf(java.util.Locale.ROOT, "FIGURES recorded-test %s %s 1 %d %.2f%n",
+                            name.replaceAll("\\W", "_"), v, r.events().size(), (System.nanoTime() - t0) / 1e9);
                     assertTrue(o.accepted(), () -> name + ": the spec takes " + o.taken() + " of " + o.length()
                             + " steps; it cannot take " + r.events().get(o.taken()) + "\n  Java step: "
                             + r.javaSteps().get(o.taken()) + "\n  spec state before: " + o.stateBefore()

@@ -81,7 +81,7 @@ final class SpecScripts {
                 "  TasFallback = \"none\"", "  NrHeld = 31", "  NrNodes = 4", "  Scripts <- S_TasksA",
                 "INIT NoInit", "NEXT Next"), StandardCharsets.UTF_8);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseParallelGC", "-DTLA-Library=" + specDir, "-cp", Tlc.jar().toString(), "tlc2.TLC",
+                "-XX:+UseParallelGC", "-Djava.io.tmpdir=" + work, "-DTLA-Library=" + specDir, "-cp", Tlc.jar().toString(), "tlc2.TLC",
                 "-workers", "1", "-metadir", work.resolve("states").toString(), "-config", "ConformScripts.cfg",
                 "ConformScripts.tla");
         Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();

@@ -55,6 +55,17 @@ final class Conformance {
         return m.name().contains("_mut_");
     }
 
+    /**
+     * Prints one line of figures for the docs: {@code FIGURES kind model version traces events seconds}
+     * (grep the test output for FIGURES).
+     */
+    static void figures(String kind, Manifest.Model m, int traces, int events, double seconds) throws Exception {
+        LockScenario sc = new LockTwin().scenario(manifest(), m);
+        String v = !sc.resilient() ? "qspinlock" : sc.version() == rqspin.lock.Version.V6_15 ? "v6.15" : "v6.19";
+        System.out.printf(java.util.Locale.ROOT, "FIGURES %s %s %s %d %d %.2f%n", kind, m.name(), v, traces, events,
+                seconds);
+    }
+
     /** A scratch directory under target/. */
     static Path work(String what) {
         return Path.of("target", "conformance-tests", what).toAbsolutePath();

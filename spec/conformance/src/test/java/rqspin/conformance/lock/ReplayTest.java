@@ -33,7 +33,10 @@ class ReplayTest {
         LockTwin twin = new LockTwin();
         return models.stream().map(m -> DynamicTest.dynamicTest(m.name() + " (" + m.expected() + ")", () -> {
             Traces tr = Traces.of(manifest, m);
+            long t0 = System.nanoTime();
             Twin.Replay r = twin.replay(manifest, m, tr.states(), tr.loop());
+            Conformance.figures(Conformance.specMutant(m) ? "replay-mutant" : "replay-finding", m, 1,
+                    tr.states().size() - 1, (System.nanoTime() - t0) / 1e9);
             if (Conformance.specMutant(m)) {
                 assertFalse(r.followed(), m.name() + ": the Java twin followed a spec mutant's trace");
                 assertNotNull(r.mismatch());

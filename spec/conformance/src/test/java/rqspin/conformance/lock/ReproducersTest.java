@@ -17,16 +17,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import rqspin.conformance.Counterexample;
 import rqspin.lock.Version;
 import rqspin.spec.Manifest;
-import rqspin.spec.Tlc;
 import rqspin.spec.TlcResult;
 
 /**
  * The generated reproducers (rqspin.conformance.lock.repro, one per finding
  * of the manifest, written by {@code spec/conform reproduce}) are what the
- * generator writes today from TLC's counterexample (one worker, so the same
- * trace each time): ci makes one of them again, full every one. Every
+ * generator writes today from TLC's counterexample (one worker, liveness
+ * checked on the whole graph only: the same trace each time, see
+ * {@link Counterexample}): ci makes one of them again, full every one. Every
  * finding has its reproducer and every reproducer its finding; the
  * reproducers themselves run as tests of their own.
  */
@@ -53,7 +54,7 @@ class ReproducersTest {
     }
 
     static String generate(Manifest manifest, LockTwin twin, Manifest.Model m) throws Exception {
-        TlcResult r = Tlc.run(manifest, m, "1", Conformance.work("reproduce").resolve(m.name() + ".log"), null);
+        TlcResult r = Counterexample.of(manifest, m, Conformance.work("reproduce").resolve(m.name() + ".log"));
         Map<String, String> files = twin.reproducer(manifest, m, r.trace(), r.loop());
         assertEquals(Set.of(ReproducerWriter.path(m.name())), files.keySet());
         return files.values().iterator().next();

@@ -35,11 +35,15 @@ class SimulationReplayTest {
             List<List<TlcResult.State>> bs = Simulation.behaviours(manifest, m, count, 80, 7,
                     Conformance.work("simulate").resolve(m.name()));
             assertFalse(bs.isEmpty());
+            long t0 = System.nanoTime();
+            int events = 0;
             for (List<TlcResult.State> b : bs) {
                 Twin.Replay r = twin.replay(manifest, m, b, null);
                 assertTrue(r.followed(), m.name() + ": " + r.mismatch() + "\n" + String.join("\n", r.log()));
                 assertNull(r.violation(), m.name() + ": " + r.violation());
+                events += b.size() - 1;
             }
+            Conformance.figures("replay-simulated", m, bs.size(), events, (System.nanoTime() - t0) / 1e9);
         }));
     }
 
