@@ -22,7 +22,7 @@ import rqspin.storage.check.UseAfterFreeError;
 import rqspin.storage.check.Violation;
 
 /**
- * The review scenarios of local-storage.md section 5 that concern the
+ * The review scenarios (spec/localstorage/README.md, findings C5-C8) that concern the
  * teardown (C5-C8), each run on both protocols with the same failures and
  * the same interleaving (forced with {@link Gate}): the v3 bug shows, and the
  * final protocol either frees everything once or leaks only what P7 allows
