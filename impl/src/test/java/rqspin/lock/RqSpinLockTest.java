@@ -450,7 +450,10 @@ class RqSpinLockTest {
      * "rqspinlock: Fix TAS fallback lock entry creation"): res_spin_lock pushes
      * the held-lock entry before the fast path and resilient_tas_spin_lock
      * pushes a second one, so every slow-path attempt leaves a stale entry,
-     * and a later attempt on the same lock is a false AA.
+     * and a later attempt on the same lock is a false AA. The spec's finding
+     * is rq_v619_tas_virt; spec/conformance checks this test equal to its
+     * replay (FindingTestsTest: recorded, accepted by TLC, the same
+     * HeldTableMatches violation).
      */
     @Test
     void findingV619TasFallbackLeaksAnEntryAndGivesAFalseAa() throws Exception {

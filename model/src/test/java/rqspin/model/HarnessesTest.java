@@ -122,6 +122,11 @@ public class HarnessesTest {
         return false;
     }
 
+    /**
+     * The spec's finding rq_v619_handover_hang; spec/conformance checks it
+     * equal to its replay (FindingTestsTest: the head waits forever in the
+     * same method, waitForNext, with no clock).
+     */
     @Test
     void findingV619HeadWithoutSuccessorWaitsForever() {
         LincheckAssertionError e = assertThrows(LincheckAssertionError.class, () -> explore(200,
