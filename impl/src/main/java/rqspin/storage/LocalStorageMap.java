@@ -160,8 +160,21 @@ public final class LocalStorageMap extends Freeable {
         if (kernel.bucketHash != null) {
             return buckets[kernel.bucketHash.bucket(this, key, buckets.length)];
         }
-        int h = key.name().hashCode() * 0x61C88647; // hash_32 with GOLDEN_RATIO_32
-        return buckets[h >>> (32 - bucketLog)];
+        return buckets[hashBucket(key.name(), buckets.length)];
+    }
+
+    /**
+     * The default {@code select_bucket} hash: {@code hash_32} (golden ratio)
+     * of the key's name, as a bucket index of a map with {@code nBuckets}
+     * buckets (a power of two).
+     */
+    public static int hashBucket(String keyName, int nBuckets) {
+        int log = Integer.numberOfTrailingZeros(nBuckets);
+        if (log == 0) {
+            return 0;
+        }
+        int h = keyName.hashCode() * 0x61C88647; // hash_32 with GOLDEN_RATIO_32
+        return h >>> (32 - log);
     }
 
     Bucket bucket(int i) {
