@@ -9,7 +9,7 @@ public final class Twins {
 
     /** Every mechanism's twin, in the order the manifest lists the mechanisms. */
     public static List<Twin> all() {
-        return List.of(new rqspin.conformance.lock.LockTwin());
+        return List.of(new rqspin.conformance.lock.LockTwin(), new rqspin.conformance.storage.StorageTwin());
     }
 
     /** The twin of {@code mechanism}, if there is one. */

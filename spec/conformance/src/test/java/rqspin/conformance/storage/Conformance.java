@@ -1,0 +1,76 @@
+package rqspin.conformance.storage;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import rqspin.spec.Manifest;
+import rqspin.spec.UsageException;
+import rqspin.spec.Verdict;
+
+/**
+ * What the conformance tests of the local storage share: the project's
+ * manifest, its localstorage models, and how much work to do (system
+ * property {@code rqspin.conformance}: {@code ci}, the bounded default of
+ * {@code mvn verify}, or {@code full}, set by {@code -Pfull-conformance}).
+ */
+final class Conformance {
+    private Conformance() {}
+
+    static final Path SPEC = Path.of(System.getProperty("rqspin.spec.dir", "..")).toAbsolutePath().normalize();
+
+    static boolean full() {
+        return "full".equals(System.getProperty("rqspin.conformance", "ci"));
+    }
+
+    /** {@code ci} in a ci run, {@code full} otherwise. */
+    static int scale(int ci, int full) {
+        return full() ? full : ci;
+    }
+
+    static Manifest manifest() throws UsageException {
+        return Manifest.load(SPEC.resolve("models.json"));
+    }
+
+    static Manifest.Model model(String name) throws UsageException {
+        return manifest().select(List.of(name)).get(0);
+    }
+
+    /** The localstorage models of the manifest that {@code p} accepts, in manifest order. */
+    static List<Manifest.Model> lsModels(Predicate<Manifest.Model> p) throws UsageException {
+        List<Manifest.Model> out = new ArrayList<>();
+        for (Manifest.Model m : manifest().models()) {
+            if ("localstorage".equals(m.mechanism()) && p.test(m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    static boolean violation(Manifest.Model m) {
+        return m.expected().kind() != Verdict.Kind.PASS;
+    }
+
+    static boolean specMutant(Manifest.Model m) {
+        return m.name().contains("_mut_");
+    }
+
+    /** The protocol of a model, from its scenario. */
+    static String protocol(Manifest.Model m) throws Exception {
+        return new StorageTwin().scenario(manifest(), m).protocol().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Prints one line of figures for the docs: {@code FIGURES-LS kind model protocol traces events seconds}
+     * (grep the test output for FIGURES-LS).
+     */
+    static void figures(String kind, Manifest.Model m, int traces, int events, double seconds) throws Exception {
+        System.out.printf(java.util.Locale.ROOT, "FIGURES-LS %s %s %s %d %d %.2f%n", kind, m.name(), protocol(m), traces,
+                events, seconds);
+    }
+
+    /** A scratch directory under target/. */
+    static Path work(String what) {
+        return Path.of("target", "conformance-tests", "localstorage", what).toAbsolutePath();
+    }
+}
