@@ -1,15 +1,21 @@
 package rqspin.spec;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A minimal JSON reader and writer for the model manifest and the trace files.
+ * JSON for the model manifest, the trace files and the verdict reports:
+ * reading through Jackson ({@code jackson-databind}), writing by hand in the
+ * manifest's layout.
  *
- * <p>Values map to Java as: object to {@link LinkedHashMap} (key order kept),
- * array to {@link ArrayList}, string to {@link String}, number to {@link Long}
+ * <p>Values map to Java as: object to {@link java.util.LinkedHashMap} (key order kept),
+ * array to {@link java.util.ArrayList}, string to {@link String}, number to {@link Long}
  * when integral and {@link Double} otherwise, {@code true}/{@code false} to
  * {@link Boolean}, {@code null} to {@code null}. The writer indents by two
  * spaces and keeps an object or array on one line when it holds only scalars
@@ -27,205 +33,24 @@ public final class Json {
 
     // ---------------------------------------------------------------- reading
 
+    /**
+     * Strict reading: a duplicate key or text after the value is an error;
+     * integers are {@link Long}, other numbers {@link Double}, objects keep
+     * their key order.
+     */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .build();
+
     public static Object parse(String text) throws ParseException {
-        Reader r = new Reader(text);
-        r.skipSpace();
-        Object v = r.value();
-        r.skipSpace();
-        if (r.pos != text.length()) {
-            throw r.error("unexpected text after the JSON value");
-        }
-        return v;
-    }
-
-    private static final class Reader {
-        final String s;
-        int pos;
-
-        Reader(String s) {
-            this.s = s;
-        }
-
-        ParseException error(String what) {
-            int line = 1, col = 1;
-            for (int i = 0; i < Math.min(pos, s.length()); i++) {
-                if (s.charAt(i) == '\n') {
-                    line++;
-                    col = 1;
-                } else {
-                    col++;
-                }
-            }
-            return new ParseException(what + " at line " + line + ", column " + col);
-        }
-
-        void skipSpace() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        char peek() throws ParseException {
-            if (pos >= s.length()) {
-                throw error("unexpected end of input");
-            }
-            return s.charAt(pos);
-        }
-
-        void expect(char c) throws ParseException {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            pos++;
-        }
-
-        Object value() throws ParseException {
-            char c = peek();
-            switch (c) {
-                case '{':
-                    return object();
-                case '[':
-                    return array();
-                case '"':
-                    return string();
-                case 't':
-                    return literal("true", Boolean.TRUE);
-                case 'f':
-                    return literal("false", Boolean.FALSE);
-                case 'n':
-                    return literal("null", null);
-                default:
-                    if (c == '-' || (c >= '0' && c <= '9')) {
-                        return number();
-                    }
-                    throw error("unexpected character '" + c + "'");
-            }
-        }
-
-        Object literal(String word, Object v) throws ParseException {
-            if (!s.startsWith(word, pos)) {
-                throw error("expected " + word);
-            }
-            pos += word.length();
-            return v;
-        }
-
-        Map<String, Object> object() throws ParseException {
-            Map<String, Object> m = new LinkedHashMap<>();
-            expect('{');
-            skipSpace();
-            if (peek() == '}') {
-                pos++;
-                return m;
-            }
-            while (true) {
-                skipSpace();
-                if (peek() != '"') {
-                    throw error("expected a string key");
-                }
-                String k = string();
-                skipSpace();
-                expect(':');
-                skipSpace();
-                if (m.containsKey(k)) {
-                    throw error("duplicate key \"" + k + "\"");
-                }
-                m.put(k, value());
-                skipSpace();
-                if (peek() == ',') {
-                    pos++;
-                    continue;
-                }
-                expect('}');
-                return m;
-            }
-        }
-
-        List<Object> array() throws ParseException {
-            List<Object> a = new ArrayList<>();
-            expect('[');
-            skipSpace();
-            if (peek() == ']') {
-                pos++;
-                return a;
-            }
-            while (true) {
-                skipSpace();
-                a.add(value());
-                skipSpace();
-                if (peek() == ',') {
-                    pos++;
-                    continue;
-                }
-                expect(']');
-                return a;
-            }
-        }
-
-        String string() throws ParseException {
-            expect('"');
-            StringBuilder b = new StringBuilder();
-            while (true) {
-                char c = peek();
-                pos++;
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c != '\\') {
-                    b.append(c);
-                    continue;
-                }
-                char e = peek();
-                pos++;
-                switch (e) {
-                    case '"': b.append('"'); break;
-                    case '\\': b.append('\\'); break;
-                    case '/': b.append('/'); break;
-                    case 'b': b.append('\b'); break;
-                    case 'f': b.append('\f'); break;
-                    case 'n': b.append('\n'); break;
-                    case 'r': b.append('\r'); break;
-                    case 't': b.append('\t'); break;
-                    case 'u':
-                        if (pos + 4 > s.length()) {
-                            throw error("short \\u escape");
-                        }
-                        try {
-                            b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException x) {
-                            throw error("bad \\u escape");
-                        }
-                        pos += 4;
-                        break;
-                    default:
-                        throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        Object number() throws ParseException {
-            int start = pos;
-            if (peek() == '-') {
-                pos++;
-            }
-            boolean integral = true;
-            while (pos < s.length()) {
-                char c = s.charAt(pos);
-                if (c >= '0' && c <= '9') {
-                    pos++;
-                } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                    integral = false;
-                    pos++;
-                } else {
-                    break;
-                }
-            }
-            String t = s.substring(start, pos);
-            try {
-                return integral ? (Object) Long.parseLong(t) : (Object) Double.parseDouble(t);
-            } catch (NumberFormatException x) {
-                throw error("bad number " + t);
-            }
+        try {
+            return MAPPER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ParseException(e.getOriginalMessage().lines().findFirst().orElse("bad JSON") + where);
         }
     }
 

@@ -97,6 +97,125 @@ public abstract sealed class TlaValue {
         }
     }
 
+    // ---------------------------------------------------------------- reading parts
+
+    /**
+     * The part named {@code key}: a record field, a function entry (the key
+     * as TLC prints it, or a string key without its quotes), or a tuple
+     * element by its 1-based index; null when there is none.
+     */
+    public TlaValue get(String key) {
+        if (this instanceof Mapping m) {
+            TlaValue v = m.entries.get(key);
+            return v != null ? v : m.entries.get("\"" + key + "\"");
+        }
+        if (this instanceof Tuple t && key.matches("[1-9][0-9]*")) {
+            int i = Integer.parseInt(key);
+            return i <= t.elems.size() ? t.elems.get(i - 1) : null;
+        }
+        return null;
+    }
+
+    /** {@code get(k1).get(k2)...}, null as soon as a part is missing. */
+    public TlaValue at(String... keys) {
+        TlaValue v = this;
+        for (String k : keys) {
+            v = v == null ? null : v.get(k);
+        }
+        return v;
+    }
+
+    /** The keys of a record or function, in TLC's order (string keys without quotes); empty otherwise. */
+    public List<String> keys() {
+        List<String> out = new ArrayList<>();
+        if (this instanceof Mapping m) {
+            for (String k : m.entries.keySet()) {
+                out.add(unquote(k));
+            }
+        } else if (this instanceof Tuple t) {
+            for (int i = 1; i <= t.elems.size(); i++) {
+                out.add(String.valueOf(i));
+            }
+        }
+        return out;
+    }
+
+    /** The elements of a tuple or a set; empty for anything else. */
+    public List<TlaValue> elements() {
+        if (this instanceof Tuple t) {
+            return t.elems;
+        }
+        if (this instanceof SetValue s) {
+            return s.elems;
+        }
+        return List.of();
+    }
+
+    /** The text of a scalar: a string without its quotes, a number, a name; otherwise the TLA+ text. */
+    public String str() {
+        return this instanceof Leaf l ? unquote(l.text) : toString();
+    }
+
+    /** An integer's value, or {@code fallback} when this is not one. */
+    public long num(long fallback) {
+        if (this instanceof Leaf l && l.text.matches("-?[0-9]+")) {
+            return Long.parseLong(l.text);
+        }
+        return fallback;
+    }
+
+    private static String unquote(String s) {
+        if (s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"")) {
+            return s.substring(1, s.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    /**
+     * The value as plain JSON, for scripts (the trace files' {@code values};
+     * the encoding is documented in spec/README.md): an integer is a number,
+     * {@code TRUE}/{@code FALSE} a boolean, a string or a model value a
+     * string, a tuple (a sequence) an array, a set {@code {"set": [...]}}, a
+     * record or a function an object (keys as TLC prints them, a string key
+     * without its quotes), and anything this parser does not split
+     * {@code {"tla": "<text>"}}.
+     */
+    public Object toJson() {
+        if (this instanceof Leaf l) {
+            String t = l.text;
+            if (t.matches("-?[0-9]{1,18}")) {
+                return Long.parseLong(t);
+            }
+            if (t.equals("TRUE") || t.equals("FALSE")) {
+                return t.equals("TRUE");
+            }
+            if (t.startsWith("\"") || t.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                return unquote(t);
+            }
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("tla", t);
+            return o;
+        }
+        if (this instanceof Tuple t) {
+            List<Object> a = new ArrayList<>();
+            t.elems.forEach(e -> a.add(e.toJson()));
+            return a;
+        }
+        if (this instanceof SetValue s) {
+            List<Object> a = new ArrayList<>();
+            s.elems.forEach(e -> a.add(e.toJson()));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("set", a);
+            return o;
+        }
+        Mapping m = (Mapping) this;
+        Map<String, Object> o = new LinkedHashMap<>();
+        m.entries.forEach((k, v) -> o.put(unquote(k), v.toJson()));
+        return o;
+    }
+
     // ---------------------------------------------------------------- parsing
 
     /** Parses TLC's printed form; never fails (unknown text becomes a leaf). */

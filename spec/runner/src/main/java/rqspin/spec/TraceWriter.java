@@ -35,6 +35,56 @@ public final class TraceWriter {
         return out;
     }
 
+    /**
+     * Reads a trace file written by {@link #write} back: the model as the
+     * file names it (name, module, config, variant, expected verdict) and
+     * the result (verdict, exit code, states, loop). Used to draw the
+     * diagram and the finding page of a trace without running TLC again.
+     */
+    @SuppressWarnings("unchecked")
+    public static Read read(Path json) throws IOException {
+        Map<String, Object> o;
+        try {
+            o = (Map<String, Object>) Json.parse(Files.readString(json, StandardCharsets.UTF_8));
+        } catch (Json.ParseException e) {
+            throw new IOException(json + ": " + e.getMessage());
+        }
+        List<TlcResult.State> states = new ArrayList<>();
+        for (Object so : (List<Object>) o.get("states")) {
+            Map<String, Object> s = (Map<String, Object>) so;
+            Map<String, String> vars = new LinkedHashMap<>();
+            ((Map<String, Object>) s.get("vars")).forEach((k, v) -> vars.put(k, (String) v));
+            states.add(new TlcResult.State(((Number) s.get("number")).intValue(), (String) s.get("action"),
+                    (String) s.get("location"), vars));
+        }
+        TlcResult.Loop loop = null;
+        if (o.get("loop") instanceof Map<?, ?> lo) {
+            boolean stutter = "stuttering".equals(lo.get("kind"));
+            loop = new TlcResult.Loop(stutter, stutter ? 0 : ((Number) lo.get("backTo")).intValue(),
+                    (String) lo.get("action"));
+        }
+        Verdict verdict = new Verdict(Verdict.Kind.valueOf(((String) o.get("verdict")).toUpperCase(java.util.Locale.ROOT)),
+                (String) o.get("property"));
+        Verdict expected = verdict(String.valueOf(o.get("expected")));
+        Manifest.Model model = new Manifest.Model((String) o.get("model"), (String) o.get("mechanism"),
+                (String) o.get("module"), (String) o.get("config"), "?", (String) o.get("variant"), null, expected,
+                null, o);
+        TlcResult r = new TlcResult(((Number) o.get("exitCode")).intValue(), verdict, null, null, null, 0, 0,
+                List.copyOf(states), loop, List.of());
+        return new Read(model, r);
+    }
+
+    /** A trace file read back: the model it names and what TLC reported. */
+    public record Read(Manifest.Model model, TlcResult result) {}
+
+    /** {@code pass}, {@code safety: P}, ... back to a verdict. */
+    static Verdict verdict(String text) {
+        int colon = text.indexOf(": ");
+        String kind = colon < 0 ? text : text.substring(0, colon);
+        return new Verdict(Verdict.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)),
+                colon < 0 ? null : text.substring(colon + 2));
+    }
+
     /** The changes from {@code before} to {@code after}, variable by variable. */
     static List<TlaValue.Change> changes(TlcResult.State before, TlcResult.State after) {
         List<TlaValue.Change> out = new ArrayList<>();

@@ -1,0 +1,105 @@
+package rqspin.spec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the {@link Diagram} of a trace with the adapter of its mechanism:
+ * {@link RqSpinLockDiagram} for {@code MCRqSpinLock.tla} (a column per CPU),
+ * {@link LocalStorageDiagram} for {@code MCLocalStorage.tla} (a column per
+ * process), and a generic one for any other spec (one column, each step's
+ * changes). An adapter knows which variable is which CPU or process and
+ * which values matter; everything else comes from the trace.
+ */
+public final class TraceDiagrams {
+    private TraceDiagrams() {}
+
+    /** The diagram of {@code r}'s trace (empty rows when there is none). */
+    public static Diagram of(Manifest.Model model, TlcResult r) {
+        List<Map<String, TlaValue>> states = parse(r.trace());
+        String module = Path.of(model.module()).getFileName().toString();
+        try {
+            if (module.equals("MCRqSpinLock.tla")) {
+                return new RqSpinLockDiagram(model, r, states).build();
+            }
+            if (module.equals("MCLocalStorage.tla")) {
+                return new LocalStorageDiagram(model, r, states).build();
+            }
+        } catch (RuntimeException e) {
+            // a trace the adapter does not understand (a renamed variable): the generic form still shows it
+        }
+        return generic(model, r, states);
+    }
+
+    static List<Map<String, TlaValue>> parse(List<TlcResult.State> trace) {
+        List<Map<String, TlaValue>> out = new ArrayList<>();
+        for (TlcResult.State s : trace) {
+            Map<String, TlaValue> m = new LinkedHashMap<>();
+            s.vars().forEach((k, v) -> m.put(k, TlaValue.parse(v)));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** {@code model: verdict  (variant)}. */
+    static String title(Manifest.Model model, TlcResult r) {
+        return model.name() + ": " + r.verdict() + "  (" + model.variant() + ")";
+    }
+
+    /** What follows the last step of a liveness trace, in words. */
+    static String loopLine(TlcResult r) {
+        if (r.loop() == null) {
+            return null;
+        }
+        if (r.loop().stuttering()) {
+            return "then nothing moves: the behaviour stays in state " + r.trace().size() + " forever";
+        }
+        return "then " + r.loop().action() + " leads back to state " + r.loop().backTo() + ": states "
+                + r.loop().backTo() + ".." + r.trace().size() + " repeat forever";
+    }
+
+    /** The property line of the ending. */
+    static String violated(TlcResult r) {
+        Verdict v = r.verdict();
+        return switch (v.kind()) {
+            case SAFETY -> "=> " + v.property() + " is violated by the step into state " + r.trace().size();
+            case LIVENESS -> "=> " + v.property() + " is violated: the behaviour never gets there";
+            case DEADLOCK -> "=> deadlock: no step is possible in state " + r.trace().size();
+            default -> "=> " + v;
+        };
+    }
+
+    /** One column; each step's action and what changed. */
+    static Diagram generic(Manifest.Model model, TlcResult r, List<Map<String, TlaValue>> states) {
+        List<Diagram.Row> rows = new ArrayList<>();
+        for (int i = 1; i < r.trace().size(); i++) {
+            TlcResult.State s = r.trace().get(i);
+            List<Diagram.Line> lines = new ArrayList<>();
+            lines.add(Diagram.Line.of(s.action(), Diagram.Style.STEP));
+            for (TlaValue.Change c : TraceWriter.changes(r.trace().get(i - 1), s)) {
+                lines.add(Diagram.Line.of(c.path() + ": " + c.before() + " -> " + c.after(), Diagram.Style.VALUE));
+            }
+            Map<String, List<Diagram.Line>> cells = new LinkedHashMap<>();
+            cells.put("spec", lines);
+            rows.add(new Diagram.Row(String.valueOf(s.number()), s.action(), cells));
+        }
+        List<String> ending = new ArrayList<>();
+        if (loopLine(r) != null) {
+            ending.add(loopLine(r));
+        }
+        ending.add(violated(r));
+        Map<String, List<Diagram.Line>> stuck = new LinkedHashMap<>();
+        if (r.loop() != null) {
+            stuck.put("spec", List.of(Diagram.Line.of(r.loop().stuttering() ? "STUCK: no step changes the state"
+                    : "LOOPS: " + r.loop().action() + " forever", Diagram.Style.STUCK)));
+        }
+        String summary = model.name() + ": " + r.verdict() + " after " + (r.trace().size() - 1) + " steps"
+                + (r.loop() == null ? "" : r.loop().stuttering() ? ", then stutters" : ", then loops");
+        List<String> legend = List.of("one row per step: the action and what changed (path: before -> after)");
+        return new Diagram(title(model, r), summary, legend, List.of(new Diagram.Column("spec", model.module())),
+                rows, ending, stuck);
+    }
+}
