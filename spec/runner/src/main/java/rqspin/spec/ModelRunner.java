@@ -6,9 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The model runner: runs TLC on models of the manifest and prints a verdict table.
@@ -21,35 +26,130 @@ import java.util.Map;
  * differs (including a TLC error); 2 on bad usage (unknown flag or model,
  * missing file, broken manifest), reported in one line before anything runs.
  * For every violation, the trace is written to {@code <traces>/<model>.txt}
- * and {@code .json}; TLC's whole output goes to {@code <traces>/<model>.log}.
+ * and {@code .json}, its diagram to {@code .diagram.txt} and {@code .svg};
+ * TLC's whole output goes to {@code <traces>/<model>.log}. The command line
+ * is read by picocli: every option also takes the form {@code --opt=value}.
+ *
+ * <p>The table groups the models: findings (violations expected on real
+ * versions), fixes (candidate fixes, expected to pass), mutants (seeded bugs,
+ * each caught by its property), and the passing models. {@code --json} prints
+ * the verdicts as JSON instead ({@link VerdictReport}, schema
+ * {@value VerdictReport#SCHEMA}), {@code --junit FILE} writes them as JUnit
+ * XML. A model that expects a violation runs on one worker with
+ * {@link Tlc#DETERMINISTIC_FLAGS}, so that its trace, diagram and finding
+ * page ({@link FindingPages}) are the same on every run.
  */
 public final class ModelRunner {
 
-    static final String USAGE = String.join("\n",
-            "usage: spec/run-models [options] [ci | full | all | MODEL ...]",
-            "  runs TLC on the chosen models (default: ci) and prints a verdict table",
-            "  MODEL may use * as a wildcard, e.g. 'rq_v619_*' or 'ls_final_*'",
-            "options:",
-            "  --list            list the chosen models (default: all) with expected verdicts and recorded sizes",
-            "  --markdown        print the model table of the whole manifest (markdown)",
-            "  --update-readme   rewrite each mechanism's model table in spec/<mechanism>/README.md",
-            "                    (between its models:begin/end markers)",
-            "  --record          store the measured states, depth and time of each model that met its",
-            "                    expected verdict in the manifest",
-            "  --workers N|auto  TLC worker threads (default: auto)",
-            "  --manifest FILE   the manifest (default: spec/models.json)",
-            "  --traces DIR      where traces and TLC logs go (default: <manifest dir>/target/traces)",
-            "  --progress        echo TLC's progress lines while a model runs",
-            "  -h, --help        this text",
-            "exit codes: 0 every verdict as expected, 1 a verdict differs, 2 bad usage");
+    static final String NAME = "run-models";
 
-    /** Parsed command line. */
-    record Options(List<String> selectors, boolean list, boolean markdown, boolean updateReadme, boolean record,
-                   String workers,
-                   Path manifest, Path traces, boolean progress, boolean help) {}
+    /** The command line, as picocli reads it. */
+    @Command(name = "spec/run-models", sortOptions = false, usageHelpWidth = 100,
+            customSynopsis = "usage: spec/run-models [options] [ci | full | all | MODEL ...]",
+            description = {"  runs TLC on the chosen models (default: ci) and prints a verdict table",
+                "  MODEL may use * as a wildcard, e.g. 'rq_v619_*' or 'ls_final_*'"},
+            footer = {"every option also takes the form --option=value",
+                "exit codes: 0 every verdict as expected, 1 a verdict differs, 2 bad usage"})
+    static final class Options {
+        @Parameters(paramLabel = "MODEL", arity = "0..*", description = "ci, full, all, or model names")
+        List<String> selectors = new ArrayList<>();
+
+        @Option(names = "--list", description = "list the chosen models (default: all) with expected verdicts and"
+                + " recorded sizes")
+        boolean list;
+
+        @Option(names = "--markdown", description = "print the model table of the whole manifest (markdown)")
+        boolean markdown;
+
+        @Option(names = "--update-readme", description = "rewrite each mechanism's model table in"
+                + " spec/<mechanism>/README.md (between its models:begin/end markers)")
+        boolean updateReadme;
+
+        @Option(names = "--record", description = "store the measured states, depth and time of each model that"
+                + " met its expected verdict in the manifest")
+        boolean record;
+
+        @Option(names = "--pages", description = "run the chosen models (default: every model that expects a"
+                + " violation) and write their finding pages, spec/<mechanism>/findings/<model>.md and .svg")
+        boolean pages;
+
+        @Option(names = "--workers", paramLabel = "N|auto", description = "TLC worker threads for the models"
+                + " expected to pass (default: auto; a model expecting a violation runs on one, deterministically)")
+        String workers = "auto";
+
+        @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json)")
+        Path manifest;
+
+        @Option(names = "--traces", paramLabel = "DIR", description = "where traces, diagrams and TLC logs go"
+                + " (default: <manifest dir>/target/traces)")
+        Path traces;
+
+        @Option(names = "--json", description = "print the verdicts as JSON on stdout instead of the table"
+                + " (schema: spec/README.md)")
+        boolean json;
+
+        @Option(names = "--junit", paramLabel = "FILE", description = "also write the verdicts as JUnit XML to FILE")
+        Path junit;
+
+        @Option(names = "--progress", negatable = true, description = "show the running model and its elapsed"
+                + " time (default: on when the output is a terminal)")
+        Boolean progress;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "this text")
+        boolean help;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
+    }
+
+    /** The usage text. */
+    static String usage() {
+        return new CommandLine(new Options()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+    }
+
+    /** Reads the command line; a problem is a one-line {@link UsageException}. */
+    static Options parse(String[] args) throws UsageException {
+        Options o = new Options();
+        CommandLine cl = new CommandLine(o);
+        cl.setUnmatchedOptionsArePositionalParams(false);
+        try {
+            cl.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            String m = e.getMessage().lines().findFirst().orElse("bad arguments");
+            if (m.startsWith("Unknown option")) {
+                m = "unknown option: " + m.replaceFirst("^Unknown options?: ", "").replace("'", "");
+            } else if (m.startsWith("Missing required parameter for option")) {
+                m = m.replaceFirst("^Missing required parameter for option '([^']+)'.*$", "$1 needs a value");
+            } else if (m.contains("Invalid value for option")) {
+                m = m.replaceFirst("^Invalid value for option '([^']+)': ", "$1: ");
+            }
+            throw new UsageException(m + " (see --help)");
+        }
+        if (o.help) {
+            return o;
+        }
+        if (!o.workers.equals("auto") && !o.workers.matches("[1-9][0-9]{0,3}")) {
+            throw new UsageException("--workers takes a positive number or 'auto', not '" + o.workers + "'");
+        }
+        if (o.manifest == null) {
+            o.manifest = defaultManifest();
+        }
+        int modes = (o.list ? 1 : 0) + (o.markdown ? 1 : 0) + (o.updateReadme ? 1 : 0);
+        if (modes > 1) {
+            throw new UsageException("--list, --markdown and --update-readme exclude each other");
+        }
+        if (modes > 0 && (o.record || o.pages)) {
+            throw new UsageException((o.record ? "--record" : "--pages") + " runs models; it cannot go with --list,"
+                    + " --markdown or --update-readme");
+        }
+        if ((o.markdown || o.updateReadme) && !o.selectors.isEmpty()) {
+            throw new UsageException("the model tables cover the whole manifest; name no models with it");
+        }
+        if (o.junit != null && o.junit.getParent() != null && !Files.isDirectory(o.junit.toAbsolutePath().getParent())) {
+            throw new UsageException("--junit: no such directory: " + o.junit.toAbsolutePath().getParent());
+        }
+        return o;
     }
 
     /** Runs the command line {@code args}; returns the exit code. */
@@ -59,19 +159,20 @@ public final class ModelRunner {
         List<Manifest.Model> chosen;
         try {
             o = parse(args);
-            if (o.help()) {
-                out.println(USAGE);
+            if (o.help) {
+                out.println(usage());
                 return 0;
             }
-            manifest = Manifest.load(o.manifest());
-            List<String> sel = o.selectors().isEmpty()
-                    ? List.of(o.list() || o.markdown() || o.updateReadme() ? "all" : "ci") : o.selectors();
-            chosen = manifest.select(sel);
-            if (o.markdown()) {
+            manifest = Manifest.load(o.manifest);
+            List<String> sel = o.selectors.isEmpty()
+                    ? List.of(o.list || o.markdown || o.updateReadme ? "all" : o.pages ? "violations" : "ci")
+                    : o.selectors;
+            chosen = sel.equals(List.of("violations")) ? FindingPages.pageModels(manifest) : manifest.select(sel);
+            if (o.markdown) {
                 out.print(markdown(manifest.models()));
                 return 0;
             }
-            if (o.updateReadme()) {
+            if (o.updateReadme) {
                 for (Map.Entry<Path, List<Manifest.Model>> t : readmeTables(manifest).entrySet()) {
                     Path readme = t.getKey();
                     out.println(updateReadme(readme, markdown(t.getValue()))
@@ -79,69 +180,25 @@ public final class ModelRunner {
                 }
                 return 0;
             }
-            if (o.list()) {
+            if (o.list) {
                 out.print(list(chosen));
                 return 0;
             }
             manifest.checkFiles(chosen);
-        } catch (UsageException e) {
-            err.println("run-models: " + e.getMessage());
-            return 2;
-        }
-        Path traces = o.traces() != null ? o.traces() : manifest.dir().resolve("target").resolve("traces");
-        return runModels(manifest, chosen, o, traces, out, err);
-    }
-
-    static Options parse(String[] args) throws UsageException {
-        List<String> selectors = new ArrayList<>();
-        boolean list = false, markdown = false, updateReadme = false, record = false, progress = false, help = false;
-        String workers = "auto";
-        Path manifest = null, traces = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--list" -> list = true;
-                case "--markdown" -> markdown = true;
-                case "--update-readme" -> updateReadme = true;
-                case "--record" -> record = true;
-                case "--progress" -> progress = true;
-                case "-h", "--help" -> help = true;
-                case "--workers" -> {
-                    workers = value(args, ++i, a);
-                    if (!workers.equals("auto") && !workers.matches("[1-9][0-9]{0,3}")) {
-                        throw new UsageException("--workers takes a positive number or 'auto', not '" + workers + "'");
+            if (o.pages) {
+                for (Manifest.Model m : chosen) {
+                    if (!FindingPages.hasPage(m)) {
+                        throw new UsageException("model " + m.name() + " expects no violation: it has no finding page");
                     }
-                }
-                case "--manifest" -> manifest = Path.of(value(args, ++i, a));
-                case "--traces" -> traces = Path.of(value(args, ++i, a));
-                default -> {
-                    if (a.startsWith("-")) {
-                        throw new UsageException("unknown option: " + a + " (see --help)");
-                    }
-                    selectors.add(a);
                 }
             }
+        } catch (UsageException e) {
+            err.println(NAME + ": " + e.getMessage());
+            return 2;
         }
-        if (manifest == null) {
-            manifest = defaultManifest();
-        }
-        if ((list ? 1 : 0) + (markdown ? 1 : 0) + (updateReadme ? 1 : 0) > 1) {
-            throw new UsageException("--list, --markdown and --update-readme exclude each other");
-        }
-        if ((list || markdown || updateReadme) && record) {
-            throw new UsageException("--record runs models; it cannot go with --list, --markdown or --update-readme");
-        }
-        if ((markdown || updateReadme) && !selectors.isEmpty()) {
-            throw new UsageException("the model tables cover the whole manifest; name no models with it");
-        }
-        return new Options(selectors, list, markdown, updateReadme, record, workers, manifest, traces, progress, help);
-    }
-
-    private static String value(String[] args, int i, String flag) throws UsageException {
-        if (i >= args.length || args[i].startsWith("--")) {
-            throw new UsageException(flag + " needs a value");
-        }
-        return args[i];
+        Path traces = o.traces != null ? o.traces : manifest.dir().resolve("target").resolve("traces");
+        boolean progress = o.progress != null ? o.progress : System.console() != null;
+        return new Run(manifest, chosen, o, traces, out, err, progress).all();
     }
 
     /** {@code rqspin.spec.dir}/models.json, else ./models.json, else ./spec/models.json. */
@@ -154,64 +211,253 @@ public final class ModelRunner {
         return Files.exists(here) ? here : Path.of("spec", "models.json");
     }
 
+    // ---------------------------------------------------------------- groups
+
+    /** The groups of the verdict table, in order. */
+    enum Group {
+        FINDINGS("findings", "violations expected on real versions"),
+        FIXES("fixes", "candidate fixes: the finding must be gone"),
+        MUTANTS("mutants", "seeded bugs: each property must catch its mutant"),
+        PASSING("passing", "every property holds");
+
+        final String label;
+        final String what;
+
+        Group(String label, String what) {
+            this.label = label;
+            this.what = what;
+        }
+    }
+
+    /** A model's group: a mutant by its variant, a fix by its name or purpose, else by its expected verdict. */
+    static Group group(Manifest.Model m) {
+        if (m.variant().startsWith("mutant") || m.name().contains("_mut_")) {
+            return Group.MUTANTS;
+        }
+        if (m.expected().kind() != Verdict.Kind.PASS) {
+            return Group.FINDINGS;
+        }
+        boolean fix = m.name().contains("_fix_") || (m.purpose() != null
+                && m.purpose().toLowerCase(Locale.ROOT).startsWith("fix candidate"));
+        return fix ? Group.FIXES : Group.PASSING;
+    }
+
     // ---------------------------------------------------------------- running
 
-    private static int runModels(Manifest manifest, List<Manifest.Model> chosen, Options o, Path traces,
-                                 PrintStream out, PrintStream err) {
-        if (chosen.isEmpty()) {
-            out.println("no models selected");
-            return 0;
+    /** One model's outcome. */
+    record Outcome(Manifest.Model model, Group group, TlcResult result, boolean ok, Path log, List<Path> traceFiles,
+                   String summary, Path page, List<String> pageProblems) {}
+
+    /** A run of the chosen models: the table as they finish, then the notes and the count. */
+    static final class Run {
+        final Manifest manifest;
+        final List<Manifest.Model> chosen;
+        final Options o;
+        final Path traces;
+        final PrintStream out;
+        final PrintStream err;
+        final Progress progress;
+        final Table table;
+
+        Run(Manifest manifest, List<Manifest.Model> chosen, Options o, Path traces, PrintStream out, PrintStream err,
+            boolean progress) {
+            this.manifest = manifest;
+            List<Manifest.Model> sorted = new ArrayList<>();
+            for (Group g : Group.values()) {
+                for (Manifest.Model m : chosen) {
+                    if (group(m) == g) {
+                        sorted.add(m);
+                    }
+                }
+            }
+            this.chosen = sorted;
+            this.o = o;
+            this.traces = traces;
+            this.out = out;
+            this.err = err;
+            this.progress = new Progress(err, progress, System.console() != null);
+            this.table = new Table(sorted);
         }
-        Table t = new Table(chosen);
-        out.println(t.header());
-        int mismatches = 0;
-        List<String> notes = new ArrayList<>();
-        for (Manifest.Model m : chosen) {
+
+        private void print(String line) {
+            if (!o.json) {
+                progress.clear();
+                out.println(line);
+            }
+        }
+
+        int all() {
+            if (chosen.isEmpty()) {
+                if (o.json) {
+                    out.print(Json.write(VerdictReport.json(manifest, List.of(), traces)));
+                } else {
+                    out.println("no models selected");
+                }
+                return 0;
+            }
+            List<Outcome> done = new ArrayList<>();
+            Group current = null;
+            long start = System.nanoTime();
+            try {
+                for (int i = 0; i < chosen.size(); i++) {
+                    Manifest.Model m = chosen.get(i);
+                    if (group(m) != current) {
+                        current = group(m);
+                        print((current == Group.values()[0] || done.isEmpty() ? "" : "\n") + current.label + ": "
+                                + current.what);
+                        print(table.header());
+                    }
+                    Outcome oc = one(m, i);
+                    if (oc == null) {
+                        return 1; // interrupted
+                    }
+                    done.add(oc);
+                    print(table.row(oc));
+                }
+            } finally {
+                progress.stop();
+            }
+            int mismatches = 0;
+            for (Outcome oc : done) {
+                mismatches += oc.ok() ? 0 : 1;
+            }
+            if (o.junit != null) {
+                try {
+                    Files.writeString(o.junit, VerdictReport.junit(done, (System.nanoTime() - start) / 1e9));
+                } catch (IOException e) {
+                    err.println(NAME + ": cannot write " + o.junit + ": " + e.getMessage());
+                    mismatches++;
+                }
+            }
+            if (o.json) {
+                out.print(Json.write(VerdictReport.json(manifest, done, traces)));
+            } else {
+                notes(done);
+                out.println(count(done));
+                if (o.record) {
+                    out.println("recorded sizes written to " + manifest.file());
+                }
+            }
+            return mismatches == 0 ? 0 : 1;
+        }
+
+        /** Runs one model; null when the run was interrupted. */
+        private Outcome one(Manifest.Model m, int index) {
+            Path log = traces.resolve(m.name() + ".log");
+            boolean deterministic = m.expected().kind() != Verdict.Kind.PASS;
+            progress.start(m.name(), index + 1, chosen.size());
             TlcResult r;
             try {
-                r = Tlc.run(manifest, m, o.workers(), traces.resolve(m.name() + ".log"),
-                        o.progress() ? err : null);
+                r = Tlc.run(manifest, m, o.workers, log, progress.tlcLines(m.name()), deterministic);
             } catch (IOException e) {
                 r = failed("cannot run TLC: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                err.println("run-models: interrupted");
-                return 1;
+                progress.clear();
+                err.println(NAME + ": interrupted");
+                return null;
+            } finally {
+                progress.done();
             }
             boolean ok = r.verdict().matches(m.expected());
-            if (!ok) {
-                mismatches++;
-            }
-            out.println(t.row(m, r, ok));
+            List<Path> files = List.of();
+            String summary = null;
+            Path page = null;
+            List<String> pageProblems = List.of();
             try {
                 if (!r.trace().isEmpty()) {
-                    List<Path> files = TraceWriter.write(traces, m, r);
-                    notes.add("  " + m.name() + ": trace " + rel(files.get(0)) + " and " + rel(files.get(1)).getFileName());
+                    files = new ArrayList<>(TraceWriter.write(traces, m, r));
+                    files.addAll(TraceWriter.diagramPaths(traces, m.name()));
+                    summary = TraceDiagrams.of(m, r).summary();
                 }
-                if (r.verdict().kind() == Verdict.Kind.ERROR) {
-                    notes.add("  " + m.name() + ": " + r.verdict().property() + " (TLC output: "
-                            + rel(traces.resolve(m.name() + ".log")) + ")");
+                if (ok && FindingPages.hasPage(m) && !r.trace().isEmpty()) {
+                    page = FindingPages.pagePath(manifest, m);
+                    if (o.pages) {
+                        FindingPages.write(manifest, m, r);
+                    } else {
+                        pageProblems = FindingPages.check(manifest, m, r);
+                    }
                 }
-                if (o.record() && ok) {
+                if (o.record && ok) {
                     manifest.record(m, r, LocalDate.now().toString());
                 }
             } catch (IOException e) {
-                err.println("run-models: cannot write results of " + m.name() + ": " + e.getMessage());
-                mismatches++;
+                err.println(NAME + ": cannot write results of " + m.name() + ": " + e.getMessage());
+                ok = false;
+            }
+            return new Outcome(m, group(m), r, ok, log, files, summary, page, pageProblems);
+        }
+
+        private void notes(List<Outcome> done) {
+            List<String> notes = new ArrayList<>();
+            for (Outcome oc : done) {
+                String name = oc.model().name();
+                if (!oc.traceFiles().isEmpty()) {
+                    notes.add("  " + oc.summary());
+                    notes.add("    trace " + rel(oc.traceFiles().get(0)) + " (.json, .diagram.txt, .svg beside)");
+                }
+                if (oc.page() != null) {
+                    if (o.pages) {
+                        notes.add("    page " + rel(oc.page()) + " written");
+                    } else if (!oc.pageProblems().isEmpty()) {
+                        notes.add("    page " + rel(oc.page()) + " is stale: " + String.join("; ", oc.pageProblems())
+                                + " (spec/run-models --pages " + name + " makes it again)");
+                    }
+                }
+                if (oc.result().verdict().kind() == Verdict.Kind.ERROR) {
+                    notes.add("  " + name + ": TLC gave no verdict (exit code " + oc.result().exitCode() + "); TLC output: "
+                            + rel(oc.log()));
+                    List<String> errors = oc.result().errors().isEmpty()
+                            ? List.of(oc.result().verdict().property()) : oc.result().errors();
+                    for (String e : errors) {
+                        for (String line : e.strip().split("\n")) {
+                            notes.add("    | " + line.stripTrailing());
+                        }
+                    }
+                }
+                if (!oc.ok() && oc.result().verdict().kind() != Verdict.Kind.ERROR) {
+                    notes.add("  " + name + ": MISMATCH: TLC says " + oc.result().verdict() + ", the manifest expects "
+                            + oc.model().expected());
+                }
+            }
+            out.println();
+            notes.forEach(out::println);
+            if (!notes.isEmpty()) {
+                out.println();
             }
         }
-        out.println();
-        notes.forEach(out::println);
-        if (!notes.isEmpty()) {
-            out.println();
+
+        /** {@code n/N as expected}, per group and in all. */
+        String count(List<Outcome> done) {
+            StringBuilder b = new StringBuilder();
+            int ok = 0;
+            List<String> groups = new ArrayList<>();
+            List<String> bad = new ArrayList<>();
+            for (Group g : Group.values()) {
+                int n = 0, k = 0;
+                for (Outcome oc : done) {
+                    if (oc.group() == g) {
+                        n++;
+                        k += oc.ok() ? 1 : 0;
+                    }
+                }
+                if (n > 0) {
+                    groups.add(g.label + " " + k + "/" + n);
+                }
+                ok += k;
+            }
+            for (Outcome oc : done) {
+                if (!oc.ok()) {
+                    bad.add(oc.model().name());
+                }
+            }
+            b.append(ok).append('/').append(done.size()).append(" as expected (").append(String.join(", ", groups))
+                    .append(')');
+            if (!bad.isEmpty()) {
+                b.append("; NOT as expected: ").append(String.join(", ", bad));
+            }
+            return b.toString();
         }
-        out.println(mismatches == 0
-                ? chosen.size() + " model(s): every verdict as expected"
-                : mismatches + " of " + chosen.size() + " model(s) did NOT give the expected verdict");
-        if (o.record()) {
-            out.println("recorded sizes written to " + manifest.file());
-        }
-        return mismatches == 0 ? 0 : 1;
     }
 
     private static TlcResult failed(String why) {
@@ -219,49 +465,138 @@ public final class ModelRunner {
                 List.of(why));
     }
 
-    private static Path rel(Path p) {
+    static Path rel(Path p) {
         Path cwd = Path.of("").toAbsolutePath();
         Path abs = p.toAbsolutePath().normalize();
         return abs.startsWith(cwd) ? cwd.relativize(abs) : abs;
     }
 
+    /**
+     * The running model's name and elapsed time, on one line of stderr that a
+     * ticker rewrites every second (on a terminal), or a line at the start of
+     * each model and every 30 s (when asked for without a terminal). TLC's
+     * own progress lines are echoed without a terminal only.
+     */
+    static final class Progress {
+        final PrintStream err;
+        final boolean on;
+        final boolean terminal;
+        private String name;
+        private int index, total;
+        private long started;
+        private int width;
+        private Thread ticker;
+
+        Progress(PrintStream err, boolean on, boolean terminal) {
+            this.err = err;
+            this.on = on;
+            this.terminal = terminal;
+            if (on) {
+                ticker = new Thread(this::tick, "rqspin-progress");
+                ticker.setDaemon(true);
+                ticker.start();
+            }
+        }
+
+        synchronized void start(String name, int index, int total) {
+            this.name = name;
+            this.index = index;
+            this.total = total;
+            this.started = System.nanoTime();
+            if (on && !terminal) {
+                err.println("  [" + index + "/" + total + "] " + name + ": running");
+            }
+            draw();
+        }
+
+        synchronized void done() {
+            name = null;
+            clear();
+        }
+
+        PrintStream tlcLines(String model) {
+            return on && !terminal ? err : null;
+        }
+
+        private void tick() {
+            long n = 0;
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                n++;
+                synchronized (this) {
+                    if (terminal) {
+                        draw();
+                    } else if (name != null && n % 30 == 0) {
+                        err.println("  [" + index + "/" + total + "] " + name + ": still running, "
+                                + seconds((System.nanoTime() - started) / 1e9));
+                    }
+                }
+            }
+        }
+
+        private synchronized void draw() {
+            if (!on || !terminal || name == null) {
+                return;
+            }
+            String s = "  [" + index + "/" + total + "] running " + name + " ... "
+                    + seconds((System.nanoTime() - started) / 1e9);
+            err.print("\r" + s + (s.length() < width ? " ".repeat(width - s.length()) : ""));
+            err.flush();
+            width = s.length();
+        }
+
+        synchronized void clear() {
+            if (on && terminal && width > 0) {
+                err.print("\r" + " ".repeat(width) + "\r");
+                err.flush();
+                width = 0;
+            }
+        }
+
+        void stop() {
+            if (ticker != null) {
+                ticker.interrupt();
+            }
+            clear();
+        }
+    }
+
     /** The verdict table, printed a row at a time as models finish. */
     static final class Table {
-        /** Room for an unexpected verdict, whose property name is not known before TLC runs. */
-        static final int VERDICT_WIDTH = 34;
-
-        final int wName, wVariant, wExpected, wVerdict;
+        final int wName, wVerdict;
 
         Table(List<Manifest.Model> models) {
-            int n = "model".length(), v = "variant".length(), e = "expected".length();
+            int n = "model".length(), v = "verdict".length();
             for (Manifest.Model m : models) {
                 n = Math.max(n, m.name().length());
-                v = Math.max(v, m.variant().length());
-                e = Math.max(e, m.expected().toString().length());
+                v = Math.max(v, m.expected().toString().length());
             }
             wName = n;
-            wVariant = v;
-            wExpected = e;
-            wVerdict = Math.max(e, VERDICT_WIDTH);
+            wVerdict = Math.max(v, 24);
         }
 
         String header() {
-            return line("model", "variant", "verdict", "expected", "generated / distinct", "depth", "time", "")
-                    + "\n" + "-".repeat(wName + wVariant + wVerdict + wExpected + 22 + 7 + 9 + 8 + 14);
+            return line("", "model", "verdict", "distinct", "depth", "time");
         }
 
-        String row(Manifest.Model m, TlcResult r, boolean ok) {
-            String states = r.generated() == null ? "-" : String.format(Locale.ROOT, "%,d / %,d", r.generated(), r.distinct());
-            String verdict = r.verdict().kind() == Verdict.Kind.ERROR ? "error" : r.verdict().toString();
-            return line(m.name(), m.variant(), verdict, m.expected().toString(), states,
-                    r.depth() == null ? "-" : r.depth().toString(), seconds(r.seconds()), ok ? "ok" : "MISMATCH");
+        String row(Outcome oc) {
+            TlcResult r = oc.result();
+            String verdict = r.verdict().kind() == Verdict.Kind.ERROR ? "error (see below)" : r.verdict().toString();
+            if (!oc.ok()) {
+                verdict += " (expected " + oc.model().expected() + ")";
+            }
+            String states = r.distinct() == null ? "-" : String.format(Locale.ROOT, "%,d", r.distinct());
+            return line(oc.ok() ? "ok" : "MISMATCH", oc.model().name(), verdict, states,
+                    r.depth() == null ? "-" : r.depth().toString(), seconds(r.seconds()));
         }
 
-        private String line(String name, String variant, String verdict, String expected, String states,
-                            String depth, String time, String mark) {
-            return String.format(Locale.ROOT, "%-" + wName + "s  %-" + wVariant + "s  %-" + wVerdict + "s  %-"
-                            + wExpected + "s  %22s  %7s  %9s  %s",
-                    name, variant, verdict, expected, states, depth, time, mark).stripTrailing();
+        private String line(String mark, String name, String verdict, String states, String depth, String time) {
+            return String.format(Locale.ROOT, "  %-8s %-" + wName + "s  %-" + wVerdict + "s  %11s  %5s  %8s",
+                    mark, name, verdict, states, depth, time).stripTrailing();
         }
     }
 
@@ -276,8 +611,13 @@ public final class ModelRunner {
 
     static String list(List<Manifest.Model> models) {
         StringBuilder b = new StringBuilder();
-        Table t = new Table(models);
-        String fmt = "%-" + t.wName + "s  %-4s  %-" + t.wVariant + "s  %-" + t.wExpected + "s  %s%n";
+        int wName = "model".length(), wVariant = "variant".length(), wExpected = "expected".length();
+        for (Manifest.Model m : models) {
+            wName = Math.max(wName, m.name().length());
+            wVariant = Math.max(wVariant, m.variant().length());
+            wExpected = Math.max(wExpected, m.expected().toString().length());
+        }
+        String fmt = "%-" + wName + "s  %-4s  %-" + wVariant + "s  %-" + wExpected + "s  %s%n";
         b.append(String.format(Locale.ROOT, fmt, "model", "size", "variant", "expected", "recorded"));
         for (Manifest.Model m : models) {
             b.append(String.format(Locale.ROOT, fmt, m.name(), m.size(), m.variant(), m.expected(), recorded(m)));

@@ -77,7 +77,8 @@ public abstract sealed class TlaValue {
 
     /** A record {@code [f |-> v]} or a function {@code (k :> v @@ ...)}: compared key by key. */
     public static final class Mapping extends TlaValue {
-        final boolean record;
+        /** True for a record {@code [f |-> v]}, false for a function {@code (k :> v)}. */
+        public final boolean record;
         final Map<String, TlaValue> entries;
 
         Mapping(boolean record, Map<String, TlaValue> entries) {

@@ -11,8 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +42,15 @@ public final class Tlc {
             throw new IllegalStateException("cannot locate the TLC jar", e);
         }
     }
+
+    /**
+     * Flags that make TLC give the same counterexample on every run (with one
+     * worker): a fixed fingerprint polynomial and seed, and liveness checked
+     * once on the whole state space instead of at intervals of time. None
+     * changes a verdict; the runner uses them for models that expect a
+     * violation, so that their diagrams and finding pages are stable.
+     */
+    public static final List<String> DETERMINISTIC_FLAGS = List.of("-fp", "1", "-seed", "1", "-lncheck", "final");
 
     /** TLC flags that change what is checked; {@link #command} never uses one. */
     public static final Set<String> SEMANTIC_FLAGS = Set.of("-deadlock", "-config", "-simulate", "-depth",
@@ -71,14 +83,35 @@ public final class Tlc {
      */
     public static TlcResult run(Manifest manifest, Manifest.Model model, String workers, Path log, PrintStream progress)
             throws IOException, InterruptedException {
+        return run(manifest, model, workers, log, progress, false);
+    }
+
+    /**
+     * Runs TLC on {@code model}; with {@code deterministic}, on one worker
+     * and with {@link #DETERMINISTIC_FLAGS}, so that a violation gives the
+     * same trace every time ({@code workers} is then ignored).
+     */
+    public static TlcResult run(Manifest manifest, Manifest.Model model, String workers, Path log, PrintStream progress,
+                                boolean deterministic) throws IOException, InterruptedException {
         Path meta = Files.createTempDirectory("rqspin-tlc-" + model.name() + "-");
-        List<String> cmd = command(manifest, model, workers, meta);
+        List<String> cmd = new ArrayList<>(command(manifest, model, deterministic ? "1" : workers, meta));
+        if (deterministic) {
+            cmd.addAll(cmd.indexOf("tlc2.TLC") + 1, DETERMINISTIC_FLAGS);
+        }
         Path dir = manifest.workDir(model);
 
         Files.createDirectories(log.getParent());
         List<String> lines = new ArrayList<>();
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p;
+        synchronized (RUNNING) {
+            if (stopping) {
+                deleteTree(meta);
+                throw new InterruptedException("the runner is stopping");
+            }
+            p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            RUNNING.put(p, meta);
+        }
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -89,6 +122,9 @@ public final class Tlc {
             }
         } finally {
             int exit = p.waitFor();
+            synchronized (RUNNING) {
+                RUNNING.remove(p);
+            }
             lines.add(0, "# " + String.join(" ", cmd));
             lines.add("# exit code " + exit);
             Files.write(log, lines, StandardCharsets.UTF_8);
@@ -98,6 +134,44 @@ public final class Tlc {
         List<String> output = lines.subList(1, lines.size() - 1);
         List<String> temporal = Cfg.temporalProperties(manifest.dir().resolve(model.config()));
         return TlcOutput.parse(p.exitValue(), output, seconds, temporal);
+    }
+
+    // ---------------------------------------------------------------- stopping cleanly
+
+    /** Every TLC process this JVM started and still runs, with its metadir. */
+    private static final Map<Process, Path> RUNNING = new LinkedHashMap<>();
+    private static boolean stopping;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Tlc::stopAll, "rqspin-tlc-stop"));
+    }
+
+    /**
+     * Stops every TLC process still running and deletes its metadir: run on
+     * SIGINT, SIGTERM or any other exit of the JVM (a shutdown hook), so that
+     * no TLC is left behind. A TLC process gets SIGTERM, and SIGKILL if it
+     * has not ended after two seconds.
+     */
+    static void stopAll() {
+        Map<Process, Path> running;
+        synchronized (RUNNING) {
+            stopping = true;
+            running = new LinkedHashMap<>(RUNNING);
+        }
+        for (Process p : running.keySet()) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        for (Map.Entry<Process, Path> e : running.entrySet()) {
+            try {
+                if (!e.getKey().waitFor(2, TimeUnit.SECONDS)) {
+                    e.getKey().destroyForcibly().waitFor(2, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            deleteTree(e.getValue());
+        }
     }
 
     static void deleteTree(Path root) {

@@ -154,7 +154,7 @@ public final class TlcOutput {
         }
         String why = errors.isEmpty()
                 ? "TLC exit code " + exitCode + (found == null ? " without a verdict" : " disagrees with " + found)
-                : "TLC exit code " + exitCode + ": " + firstLine(errors.get(0));
+                : "TLC exit code " + exitCode + ": " + oneLine(errors.get(0));
         return new Verdict(Verdict.Kind.ERROR, why);
     }
 
@@ -165,9 +165,9 @@ public final class TlcOutput {
         return temporalProperties.isEmpty() ? "(unnamed)" : "one of " + String.join("|", temporalProperties);
     }
 
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+    /** The whole message on one line (TLC wraps its messages mid-sentence): never cut. */
+    static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\n\\s*", " ");
     }
 
     private static Long number(String digits) {

@@ -34,6 +34,37 @@ public final class TraceDiagrams {
         return generic(model, r, states);
     }
 
+    /** What the spec's variable names mean, for the text trace of a mechanism (null: none known). */
+    static String glossary(Manifest.Model model) {
+        String module = Path.of(model.module()).getFileName().toString();
+        if (module.equals("MCRqSpinLock.tla")) {
+            return String.join("\n",
+                    "lock[L] = the lock word of L: locked, pending, tail (<<cpu, idx>> of the last queued MCS node; <<>> none)",
+                    "node[c][i] = MCS node i of CPU c (rqnodes[i].mcs): locked (0 wait, 1 head, 2 abort), next",
+                    "count[c] = rqnodes[0].count; rqh[c] = the held-lock table (rqspinlock_held_locks)",
+                    "ctx[c][x] = context x (task, irq, nmi) of CPU c: pc (the kernel step it is at), lk (the lock of",
+                    "  its operation), ip (its script position), ret (what res_spin_lock will return), why (the cause",
+                    "  of a failure), idx (its MCS node), prev (the old tail), ts (its deadline: none, unarmed, armed,",
+                    "  checked), owns (the locks it holds: ghost)");
+        }
+        if (module.equals("MCLocalStorage.tla")) {
+            return String.join("\n",
+                    "sel[x] = selem x: smap, ls (->local_storage), inB/mnext (->map_node: its bucket, next),",
+                    "  inL/lnext (->snode: its LS, next), bits (->state), cnt (v3 ->link_cnt), st (live, queued",
+                    "  = call_rcu'd, freed = reclaimed), fields/frees (ghosts: bpf_obj_free_fields and free calls)",
+                    "lsv[l] = local storage l: owner, first (head of its list), lock (holder of ->lock), cache,",
+                    "  charge (->mem_charge), refcnt (->owner_refcnt), st, frees",
+                    "bkt[m][i] = bucket i of map m (first, lock); smapSt[m] = the smap live or freed",
+                    "own[o] = owner o: storage (owner->storage), st (alive, dying, freed), omem (sk_omem_alloc)",
+                    "pc[p] = the kernel step process p is at; loc[p] = its locals (x the selem, ls, m the smap,",
+                    "  b the bucket walked, nb the bucket locked, cur the walk's cursor, resched, rv its result)",
+                    "readers, traceReaders = processes in rcu_read_lock / rcu_read_lock_trace sections;",
+                    "  cbs = pending RCU callbacks; gpw[p] = the readers p's synchronize_rcu waits for",
+                    "fails = failed lock attempts; warns = WARNs fired; usedAfterFree = freed objects accessed (ghost)");
+        }
+        return null;
+    }
+
     static List<Map<String, TlaValue>> parse(List<TlcResult.State> trace) {
         List<Map<String, TlaValue>> out = new ArrayList<>();
         for (TlcResult.State s : trace) {

@@ -10,28 +10,47 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the error trace of a violation as {@code <dir>/<model>.txt} and
- * {@code <dir>/<model>.json}.
+ * Writes the error trace of a violation: {@code <dir>/<model>.txt} (the
+ * summary, the interleaving diagram, then every step with only what changed),
+ * {@code <model>.json} (the same as data, schema {@value #SCHEMA}),
+ * {@code <model>.diagram.txt} (the diagram alone, for a mail) and
+ * {@code <model>.svg} (the diagram as a picture).
  *
- * <p>The text form gives, for each step, the action that TLC names and only
+ * <p>In the text form each step gives the action that TLC names and only
  * what changed, down to the changed field or function entry
- * ({@code lockWord[L1].pending: 0 -> 1}); the first state is printed whole.
- * The JSON form holds the same steps with every variable's full value (as TLC
- * prints it) and the list of changes, so tools need not parse TLC's output.
+ * ({@code lock[A].pending: 0 -> 1}); the first state is printed whole, a
+ * long value split into one line per entry. The JSON form holds every
+ * variable's value as plain JSON ({@code values}, see
+ * {@link TlaValue#toJson}) beside TLC's text ({@code vars}), the list of
+ * changes, the summary and the diagram, so that tools need not parse TLC's
+ * output.
  */
 public final class TraceWriter {
     private TraceWriter() {}
 
-    /** The two files written for {@code model} under {@code dir}. */
+    /** The {@code schema} member of a trace file (spec/runner/src/main/resources/rqspin/spec/trace.schema.json). */
+    public static final String SCHEMA = "rqspin-trace/2";
+
+    /** The text and JSON trace files for {@code model} under {@code dir}. */
     public static List<Path> paths(Path dir, String model) {
         return List.of(dir.resolve(model + ".txt"), dir.resolve(model + ".json"));
     }
 
+    /** The diagram files for {@code model} under {@code dir}: the text for a mail, and the SVG. */
+    public static List<Path> diagramPaths(Path dir, String model) {
+        return List.of(dir.resolve(model + ".diagram.txt"), dir.resolve(model + ".svg"));
+    }
+
+    /** Writes the four files; returns the text and JSON trace paths. */
     public static List<Path> write(Path dir, Manifest.Model model, TlcResult r) throws IOException {
         Files.createDirectories(dir);
         List<Path> out = paths(dir, model.name());
-        Files.writeString(out.get(0), text(model, r), StandardCharsets.UTF_8);
-        Files.writeString(out.get(1), Json.write(json(model, r)), StandardCharsets.UTF_8);
+        Diagram d = TraceDiagrams.of(model, r);
+        Files.writeString(out.get(0), text(model, r, d), StandardCharsets.UTF_8);
+        Files.writeString(out.get(1), Json.write(json(model, r, d)), StandardCharsets.UTF_8);
+        List<Path> dp = diagramPaths(dir, model.name());
+        Files.writeString(dp.get(0), d.text(), StandardCharsets.UTF_8);
+        Files.writeString(dp.get(1), DiagramSvg.of(d), StandardCharsets.UTF_8);
         return out;
     }
 
@@ -100,12 +119,23 @@ public final class TraceWriter {
     }
 
     static String text(Manifest.Model model, TlcResult r) {
+        return text(model, r, TraceDiagrams.of(model, r));
+    }
+
+    static String text(Manifest.Model model, TlcResult r, Diagram d) {
         StringBuilder b = new StringBuilder();
         b.append(model.name()).append(": ").append(r.verdict()).append("  (expected: ").append(model.expected())
                 .append(")\n");
         b.append("module ").append(model.module()).append(", config ").append(model.config())
                 .append(", variant: ").append(model.variant()).append('\n');
         b.append("TLC exit code ").append(r.exitCode()).append("; ").append(r.trace().size()).append(" states\n\n");
+        b.append("summary: ").append(d.summary()).append("\n\n");
+        b.append(d.text()).append('\n');
+        String glossary = TraceDiagrams.glossary(model);
+        if (glossary != null) {
+            b.append("-- the spec's names --\n").append(glossary).append("\n\n");
+        }
+        b.append("-- the trace: each step's action and what changed --\n\n");
         TlcResult.State prev = null;
         for (TlcResult.State s : r.trace()) {
             b.append(s.number()).append(": ").append(s.action());
@@ -115,8 +145,7 @@ public final class TraceWriter {
             b.append('\n');
             if (prev == null) {
                 for (Map.Entry<String, String> e : s.vars().entrySet()) {
-                    b.append("    ").append(e.getKey()).append(" = ")
-                            .append(TlaValue.parse(e.getValue())).append('\n');
+                    whole(b, e.getKey(), TlaValue.parse(e.getValue()));
                 }
             } else {
                 List<TlaValue.Change> cs = changes(prev, s);
@@ -142,9 +171,31 @@ public final class TraceWriter {
         return b.toString();
     }
 
+    /** A line that long is split into one line per entry of its record or function. */
+    static final int LONG_LINE = 100;
+
+    /** {@code path = value}, or one line per entry when that is longer than {@link #LONG_LINE}. */
+    private static void whole(StringBuilder b, String path, TlaValue v) {
+        String line = "    " + path + " = " + v;
+        List<String> keys = v.keys();
+        if (line.length() <= LONG_LINE || keys.isEmpty() || !(v instanceof TlaValue.Mapping m)) {
+            b.append(line).append('\n');
+            return;
+        }
+        for (String k : keys) {
+            whole(b, m.record ? path + "." + k : path + "[" + k + "]", v.get(k));
+        }
+    }
+
     static Map<String, Object> json(Manifest.Model model, TlcResult r) {
+        return json(model, r, TraceDiagrams.of(model, r));
+    }
+
+    static Map<String, Object> json(Manifest.Model model, TlcResult r, Diagram d) {
         Map<String, Object> o = new LinkedHashMap<>();
+        o.put("schema", SCHEMA);
         o.put("model", model.name());
+        o.put("mechanism", model.mechanism());
         o.put("module", model.module());
         o.put("config", model.config());
         o.put("variant", model.variant());
@@ -152,6 +203,7 @@ public final class TraceWriter {
         o.put("property", r.verdict().property());
         o.put("expected", model.expected().toString());
         o.put("exitCode", r.exitCode());
+        o.put("summary", d.summary());
         List<Object> states = new ArrayList<>();
         TlcResult.State prev = null;
         for (TlcResult.State s : r.trace()) {
@@ -166,12 +218,20 @@ public final class TraceWriter {
                     co.put("path", c.path());
                     co.put("before", c.before());
                     co.put("after", c.after());
+                    co.put("from", TlaValue.parse(c.before()).toJson());
+                    co.put("to", TlaValue.parse(c.after()).toJson());
                     changed.add(co);
                 }
             }
             so.put("changes", changed);
+            Map<String, Object> values = new LinkedHashMap<>();
             Map<String, Object> vars = new LinkedHashMap<>();
-            s.vars().forEach((k, v) -> vars.put(k, TlaValue.parse(v).toString()));
+            s.vars().forEach((k, v) -> {
+                TlaValue t = TlaValue.parse(v);
+                values.put(k, t.toJson());
+                vars.put(k, t.toString());
+            });
+            so.put("values", values);
             so.put("vars", vars);
             states.add(so);
             prev = s;
@@ -186,6 +246,7 @@ public final class TraceWriter {
             }
             o.put("loop", lo);
         }
+        o.put("diagram", d.json());
         return o;
     }
 }
