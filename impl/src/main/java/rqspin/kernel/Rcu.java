@@ -320,6 +320,8 @@ public final class Rcu {
     private final AtomicInteger outstanding = new AtomicInteger();
     /** 1 while a thread invokes callbacks. */
     private final AtomicInteger runner = new AtomicInteger();
+    /** The callback being invoked (out of its queue, not yet over), for the audit; null if none. */
+    private volatile Callback running;
     /**
      * Deferred: no callback runs by itself; a scheduler lists them
      * ({@link #pendingForAudit}) and invokes the ones it picks ({@link #invoke}).
@@ -539,13 +541,20 @@ public final class Rcu {
         deferred = on;
     }
 
-    /** The pending callbacks, in the order they were queued (any thread). */
+    /**
+     * The pending callbacks, in the order they were queued (any thread); a
+     * callback being invoked counts as pending until it is over.
+     */
     public java.util.List<Pending> pendingForAudit() {
         java.util.List<Callback> all = new java.util.ArrayList<>();
         synchronized (this) {
             for (ArrayDeque<Callback> q : pending) {
                 all.addAll(q);
             }
+        }
+        Callback r = running;
+        if (r != null && !all.contains(r)) {
+            all.add(r);
         }
         all.sort((a, b) -> Long.compare(a.order, b.order));
         java.util.List<Pending> out = new java.util.ArrayList<>();
@@ -582,9 +591,11 @@ public final class Rcu {
             }
             pending[c.flavor.ordinal()].remove(c);
         }
+        running = c;
         try {
             c.fn.accept(cpu);
         } finally {
+            running = null;
             c.invoked = true;
             outstanding.getAndAdd(-1);
         }
@@ -655,9 +666,11 @@ public final class Rcu {
                 runner.set(0);
                 return;
             }
+            running = c;
             try {
                 c.fn.accept(cpu);
             } finally {
+                running = null;
                 c.invoked = true;
                 outstanding.getAndAdd(-1);
                 runner.set(0);

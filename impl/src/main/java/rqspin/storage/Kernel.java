@@ -154,7 +154,7 @@ public final class Kernel {
         /** The name of the local storage {@code bpf_local_storage_alloc} makes for {@code owner}, or null for the default. */
         String storage(Cpu cpu, Owner owner);
 
-        /** The selem or local storage just allocated (after its name was asked for). */
+        /** The selem, local storage, owner or map just made (a selem's or LS's name was asked for first). */
         default void allocated(Freeable object) {
         }
     }
@@ -179,7 +179,9 @@ public final class Kernel {
         if (limit < 0) {
             throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "limit must be >= 0, got " + limit);
         }
-        return new Owner(this, checkName(name, "o" + ownerIds.incrementAndGet()), limit);
+        Owner o = new Owner(this, checkName(name, "o" + ownerIds.incrementAndGet()), limit);
+        allocated(o);
+        return o;
     }
 
     /** A new owner without a practical charge limit. */
@@ -212,8 +214,10 @@ public final class Kernel {
             throw new BadInputException(BadInputException.Kind.MAP_PARAMETER, "special fields must be in 0.."
                     + LocalStorageMap.MAX_SPECIAL_FIELDS + ", got " + nrSpecialFields);
         }
-        return new LocalStorageMap(this, checkName(name, "m" + mapIds.incrementAndGet()), valueSize, nBuckets,
+        LocalStorageMap m = new LocalStorageMap(this, checkName(name, "m" + mapIds.incrementAndGet()), valueSize, nBuckets,
                 nrSpecialFields, spinLock);
+        allocated(m);
+        return m;
     }
 
     /**
@@ -291,7 +295,7 @@ public final class Kernel {
         return n != null ? n : "ls" + nextStorageId();
     }
 
-    /** A new selem or local storage (told to {@link Names#allocated}). */
+    /** A new selem, local storage, owner or map (told to {@link Names#allocated}). */
     void allocated(Freeable o) {
         if (names != null) {
             names.allocated(o);
@@ -306,18 +310,19 @@ public final class Kernel {
     /** {@code cpu} is about to run {@code s}, whose first act is an attempt on {@code lock}. */
     void lockStep(Cpu cpu, Step s, Object subject, RqSpinLock lock) {
         StepGate g = gate;
-        announce(cpu, s, subject, g == null ? null : new StepGate.Guard(lock, null, false, null));
+        announce(cpu, s, subject, g == null ? null : new StepGate.Guard(lock, null, false, null, null));
     }
 
     /**
-     * {@code cpu} is about to run {@code s}, the first step of an operation,
-     * which the spec takes only while {@code enabled} holds (no teardown of
-     * its map or owner has started). Nobody waits for it: if it is false the
-     * Java twin goes on to reject the operation.
+     * {@code cpu} is about to run {@code s}, the first step of an operation
+     * on {@code owner} and {@code map}, which the spec takes only while
+     * {@code enabled} holds (no teardown of its map or owner has started).
+     * Nobody waits for it: if it is false the Java twin goes on to reject the
+     * operation.
      */
-    void startStep(Cpu cpu, Step s, Object subject, BooleanSupplier enabled) {
+    void startStep(Cpu cpu, Step s, Owner owner, LocalStorageMap map, BooleanSupplier enabled) {
         StepGate g = gate;
-        announce(cpu, s, subject, g == null ? null : new StepGate.Guard(null, enabled, false, null));
+        announce(cpu, s, owner, g == null ? null : new StepGate.Guard(null, enabled, false, null, map));
     }
 
     private void announce(Cpu cpu, Step s, Object subject, StepGate.Guard guard) {
@@ -345,7 +350,7 @@ public final class Kernel {
         StepGate g = gate;
         StepGate.Guard guard = null;
         if (g != null) {
-            guard = new StepGate.Guard(null, enabled, true, escape);
+            guard = new StepGate.Guard(null, enabled, true, escape, null);
             g.arrive(cpu, s, subject, guard);
         } else {
             boolean spun = false;
@@ -375,6 +380,14 @@ public final class Kernel {
         StepGate g = gate;
         if (g != null) {
             g.lockHeld(cpu, lock, held);
+        }
+    }
+
+    /** An RCU callback that freed {@code object} is over (it began with {@link Step#RCU_CALLBACK}). */
+    void callbackEnd(Cpu cpu, Object object) {
+        StepGate g = gate;
+        if (g != null) {
+            g.callbackEnd(cpu, object);
         }
     }
 

@@ -612,7 +612,11 @@ public final class LocalStorage extends Freeable {
     /** {@code bpf_local_storage_free_rcu}. */
     private void freeRcu(Cpu cpu) {
         kernel.step(cpu, Step.RCU_CALLBACK, this);
-        reclaim();
+        try {
+            reclaim();
+        } finally {
+            kernel.callbackEnd(cpu, this);
+        }
     }
 
     // ------------------------------------------------------------------ views for tests (no poison check)

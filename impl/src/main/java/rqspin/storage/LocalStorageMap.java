@@ -233,7 +233,7 @@ public final class LocalStorageMap extends Freeable {
             throw new BadInputException(BadInputException.Kind.VALUE_SIZE,
                     "value of " + value.length + " bytes for " + this + ", whose value size is " + valueSize);
         }
-        kernel.startStep(cpu, Step.UPDATE_START, owner, () -> !users.isClosed() && !owner.users.isClosed());
+        kernel.startStep(cpu, Step.UPDATE_START, owner, this, () -> !users.isClosed() && !owner.users.isClosed());
         Throwable thrown = null;
         try {
             enterMapAndOwner(owner);
@@ -485,7 +485,7 @@ public final class LocalStorageMap extends Freeable {
     private byte[] lookup(Cpu cpu, Owner owner, boolean sleepable) {
         kernel.enter(cpu);
         kernel.checkOwner(owner);
-        kernel.startStep(cpu, sleepable ? Step.SLEEPABLE_LOOKUP_START : Step.LOOKUP_START, owner,
+        kernel.startStep(cpu, sleepable ? Step.SLEEPABLE_LOOKUP_START : Step.LOOKUP_START, owner, this,
                 () -> !users.isClosed() && !owner.users.isClosed());
         Throwable thrown = null;
         try {
@@ -524,7 +524,7 @@ public final class LocalStorageMap extends Freeable {
     public void delete(Cpu cpu, Owner owner) throws StorageException {
         kernel.enter(cpu);
         kernel.checkOwner(owner);
-        kernel.startStep(cpu, Step.DELETE_START, owner, () -> !users.isClosed() && !owner.users.isClosed());
+        kernel.startStep(cpu, Step.DELETE_START, owner, this, () -> !users.isClosed() && !owner.users.isClosed());
         Throwable thrown = null;
         try {
             enterMapAndOwner(owner);

@@ -210,16 +210,20 @@ public final class Selem extends Freeable {
     /** {@code bpf_selem_free_rcu}: the grace period is over. */
     private void freeRcu(Cpu cpu) {
         kernel.step(cpu, Step.RCU_CALLBACK, this);
-        LocalStorageMap m = smap; // rcu_dereference_check(..., 1): the selem is ours now
-        if (m != null) {
-            freeFields(m, "bpf_selem_free_rcu");
+        try {
+            LocalStorageMap m = smap; // rcu_dereference_check(..., 1): the selem is ours now
+            if (m != null) {
+                freeFields(m, "bpf_selem_free_rcu");
+            }
+            kernel.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
+            if (nrSpecialFields > 0 && fieldsFreed.get() == 0) {
+                kernel.audit.leak(new Leak(Leak.Kind.SPECIAL_FIELDS, name(), failureSeen || auditOwner.failureSeen,
+                        nrSpecialFields + " special field(s) of map " + auditMap + " never released", nrSpecialFields));
+            }
+            reclaim();
+        } finally {
+            kernel.callbackEnd(cpu, this);
         }
-        kernel.checkUnlinkedAtFree(this, "bpf_selem_free_rcu: " + name(), cpu, true);
-        if (nrSpecialFields > 0 && fieldsFreed.get() == 0) {
-            kernel.audit.leak(new Leak(Leak.Kind.SPECIAL_FIELDS, name(), failureSeen || auditOwner.failureSeen,
-                    nrSpecialFields + " special field(s) of map " + auditMap + " never released", nrSpecialFields));
-        }
-        reclaim();
     }
 
     // ------------------------------------------------------------------ views for tests (no poison check)

@@ -21,8 +21,25 @@ final class World implements AutoCloseable {
         this(Kernel.builder(Machine.of(4)).protocol(p));
     }
 
+    /**
+     * Told of each world's kernel settings before the kernel is built (null:
+     * nobody): the conformance module's recorder names what the kernel
+     * allocates and installs its step gate through it.
+     */
+    static volatile java.util.function.Consumer<Kernel.Builder> onBuild;
+    /** Told of each world's kernel once it is built (null: nobody). */
+    static volatile java.util.function.Consumer<Kernel> onKernel;
+
     World(Kernel.Builder b) {
+        java.util.function.Consumer<Kernel.Builder> ob = onBuild;
+        if (ob != null) {
+            ob.accept(b);
+        }
         this.kernel = b.build();
+        java.util.function.Consumer<Kernel> ok = onKernel;
+        if (ok != null) {
+            ok.accept(kernel);
+        }
         this.machine = kernel.machine();
         this.cpu0 = machine.attach(0);
         kernel.setTracer(gate);

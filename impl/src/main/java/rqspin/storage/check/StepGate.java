@@ -15,9 +15,9 @@ import rqspin.lock.RqSpinLock;
  * {@link #arrive}, then the installed {@link Tracer}, then {@link #depart};
  * then the step's code runs. For a gate step, the code from {@code depart}
  * to the CPU's next {@code arrive} at a gate is one spec step.
- * {@link #opEnd} is told when a public operation returns or throws, and
- * {@link #lockHeld} when a CPU takes or is about to release one of the
- * local storage's locks. The conditions of a {@link Guard} are read only
+ * {@link #opEnd} is told when a public operation returns or throws,
+ * {@link #callbackEnd} when an RCU callback is over, and {@link #lockHeld}
+ * when a CPU takes or is about to release one of the local storage's locks. The conditions of a {@link Guard} are read only
  * while every CPU of the run is at a gate or outside the local storage.
  */
 public interface StepGate {
@@ -40,12 +40,15 @@ public interface StepGate {
         public final boolean waits;
         /** When the Java twin stops a wait the kernel would never end (it records P9), or null. */
         public final BooleanSupplier escape;
+        /** The map of an operation's first step (the step's subject is the owner), or null. */
+        public final Object map;
 
-        public Guard(RqSpinLock lock, BooleanSupplier enabled, boolean waits, BooleanSupplier escape) {
+        public Guard(RqSpinLock lock, BooleanSupplier enabled, boolean waits, BooleanSupplier escape, Object map) {
             this.lock = lock;
             this.enabled = enabled;
             this.waits = waits;
             this.escape = escape;
+            this.map = map;
         }
     }
 
@@ -62,6 +65,10 @@ public interface StepGate {
 
     /** {@code cpu} took ({@code held}) or is about to release one of the local storage's locks. */
     default void lockHeld(Cpu cpu, RqSpinLock lock, boolean held) {
+    }
+
+    /** The RCU callback that began with {@link Step#RCU_CALLBACK} on {@code cpu} and freed {@code object} is over. */
+    default void callbackEnd(Cpu cpu, Object object) {
     }
 
     /**
