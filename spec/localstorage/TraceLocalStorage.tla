@@ -13,7 +13,8 @@
 (*                   cnt, bits, fields; owner, first, lock, cache, charge, *)
 (*                   refcnt; st, storage, omem);                           *)
 (*   bkt             per map, per bucket, any fields (first, lock);        *)
-(*   smapSt, readers, traceReaders, cbs, warns   the whole variable;       *)
+(*   smapSt          per map (the cache of lsv per map too);               *)
+(*   readers, traceReaders, cbs, warns   the whole variable;               *)
 (*   nfails          Len(fails);                                           *)
 (*   pc              the set of pcs the acting process may be at after it; *)
 (*   lock            the lock the step attempts first (BName / LName), as  *)
@@ -115,6 +116,12 @@ ActionNames ==
 (* A function of records f' agrees with the observed fields ob of some of   *)
 (* its records.                                                            *)
 FieldsAgree(f, ob) == \A k \in DOMAIN ob : \A g \in DOMAIN ob[k] : f[k][g] = ob[k][g]
+(* The same for lsv, whose cache is observed per map (a run may make maps  *)
+(* after its first steps).                                                 *)
+LsvAgree(ob) ==
+    \A k \in DOMAIN ob : \A g \in DOMAIN ob[k] :
+        IF g = "cache" THEN \A m \in DOMAIN ob[k].cache : lsv'[k].cache[m] = ob[k].cache[m]
+        ELSE lsv'[k][g] = ob[k][g]
 
 (* The lock the step of p at pc[p] attempts first ("none" for a step that  *)
 (* takes no lock), named as fails names it.                                *)
@@ -131,10 +138,10 @@ AttemptedLock(p) ==
 Observed(e) ==
     LET o == e.o IN
     /\ "sel" \in DOMAIN o => FieldsAgree(sel', o.sel)
-    /\ "lsv" \in DOMAIN o => FieldsAgree(lsv', o.lsv)
+    /\ "lsv" \in DOMAIN o => LsvAgree(o.lsv)
     /\ "own" \in DOMAIN o => FieldsAgree(own', o.own)
     /\ "bkt" \in DOMAIN o => \A m \in DOMAIN o.bkt : FieldsAgree(bkt'[m], o.bkt[m])
-    /\ "smapSt" \in DOMAIN o => smapSt' = o.smapSt
+    /\ "smapSt" \in DOMAIN o => \A m \in DOMAIN o.smapSt : smapSt'[m] = o.smapSt[m]
     /\ "readers" \in DOMAIN o => readers' = o.readers
     /\ "traceReaders" \in DOMAIN o => traceReaders' = o.traceReaders
     /\ "cbs" \in DOMAIN o => cbs' = o.cbs
