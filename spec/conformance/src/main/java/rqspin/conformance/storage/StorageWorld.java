@@ -331,6 +331,7 @@ final class StorageWorld implements AutoCloseable {
             reschedNext[cpu] = plan.resched();
         }
         Map<String, Tla> before = state;
+        int violationsBefore = violations.size();
         try {
             cpus.go(cpu);
         } catch (IllegalStateException e) {
@@ -375,7 +376,7 @@ final class StorageWorld implements AutoCloseable {
         log.add(what + " " + fail + (eff.isEmpty() ? "no change" : eff)
                 + (s.done ? "  [returns" + (s.thrown != null ? ": " + s.thrown.getClass().getSimpleName() : "") + "]" : ""));
         notes.add(took.label() + (subject != null ? " " + name(subject) : "") + ": " + fail
-                + (eff.isEmpty() ? "no change" : eff));
+                + (eff.isEmpty() ? "no change" : eff) + mark(violationsBefore));
         return new Outcome(p.id(), took, s.done ? null : s.step, s.done, s.thrown, error);
     }
 
@@ -396,6 +397,7 @@ final class StorageWorld implements AutoCloseable {
                     + " still waits for " + procsOf(c.waitsFor()) + " to leave their read-side sections");
         }
         Map<String, Tla> before = state;
+        int violationsBefore = violations.size();
         Throwable thrown = null;
         try {
             kernel.rcu().invoke(c.subject(), controller);
@@ -412,8 +414,19 @@ final class StorageWorld implements AutoCloseable {
         String eff = Effects.of(before, state);
         log.add(String.format("%-5s %-26s", "rcu", "RcuCallback(" + obj + ")") + " "
                 + (eff.isEmpty() ? "no change" : eff));
-        notes.add(c.flavor().kernelName() + " callback of " + obj + ": " + (eff.isEmpty() ? "no change" : eff));
+        notes.add(c.flavor().kernelName() + " callback of " + obj + ": " + (eff.isEmpty() ? "no change" : eff)
+                + mark(violationsBefore));
         return new Outcome(null, Step.RCU_CALLBACK, null, false, thrown, null);
+    }
+
+    /** "  <-- the first violation the last command added", or "". */
+    private String mark(int before) {
+        if (violations.size() <= before) {
+            return "";
+        }
+        String v = violations.get(before);
+        int colon = v.indexOf(':');
+        return "  <-- " + v.substring(0, colon) + ":" + v.substring(colon + 1).replaceFirst(", freed by .*", "");
     }
 
     /** Forces {@code cpu} past its gate although its condition is false (the Java twin's escape from an endless wait). */
@@ -769,12 +782,35 @@ final class StorageWorld implements AutoCloseable {
                     fields(k, x, y, out);
                 }
             }
-            for (String var : List.of("readers", "traceReaders", "cbs", "warns", "nfails")) {
+            for (String var : List.of("readers", "traceReaders", "warns", "nfails")) {
                 if (!after.get(var).equals(before.get(var))) {
                     out.add(var + " " + before.get(var) + " -> " + after.get(var));
                 }
             }
+            Map<String, Tla> cb = callbacksByObj(before.get("cbs"));
+            Map<String, Tla> ca = callbacksByObj(after.get("cbs"));
+            for (Map.Entry<String, Tla> c : ca.entrySet()) {
+                Tla was = cb.get(c.getKey());
+                if (was == null) {
+                    out.add("callback of " + c.getKey() + " queued, waits for " + c.getValue().get("wait"));
+                } else if (!was.equals(c.getValue())) {
+                    out.add("callback of " + c.getKey() + " waits for " + c.getValue().get("wait"));
+                }
+            }
+            for (String c : cb.keySet()) {
+                if (!ca.containsKey(c)) {
+                    out.add("callback of " + c + " ran");
+                }
+            }
             return String.join(", ", out).replace("\"", "");
+        }
+
+        private static Map<String, Tla> callbacksByObj(Tla cbs) {
+            Map<String, Tla> out = new TreeMap<>();
+            for (Tla c : ((Tla.SetValue) cbs).elems) {
+                out.put(c.get("obj").atom(), c);
+            }
+            return out;
         }
 
         private static void fields(String prefix, Tla x, Tla y, List<String> out) {
