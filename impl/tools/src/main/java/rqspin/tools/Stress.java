@@ -21,6 +21,9 @@ import rqspin.storage.Selem;
 import rqspin.storage.StorageException;
 import rqspin.storage.check.Audit;
 import rqspin.storage.check.MemorySafetyError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The stress run: {@code --threads} CPUs run {@code --ops} random operations
@@ -39,7 +42,10 @@ import rqspin.storage.check.MemorySafetyError;
  * </pre>
  * Exit status: 0 no bug (no double free, use after free, accounting error or
  * other violation, and every leak after a failure); 1 bugs (expected for
- * {@code --protocol v3}); 2 bad arguments (one line on stderr).
+ * {@code --protocol v3}); 2 bad arguments (one line on stderr). The command
+ * line is read by picocli: every option also takes the form
+ * {@code --option=value}. A run longer than a few seconds reports its
+ * progress on stderr.
  */
 public final class Stress {
 
@@ -147,6 +153,25 @@ public final class Stress {
 
     /** Runs a stress run and returns what it found. */
     public static Result run(Config cfg) throws InterruptedException {
+        return run(cfg, null, false);
+    }
+
+    /** A run longer than this many seconds reports its progress. */
+    static final int QUIET_SECONDS = 3;
+
+    /**
+     * Runs a stress run; when it lasts longer than {@link #QUIET_SECONDS},
+     * reports the operations done so far and the time to {@code progress}
+     * (null: nowhere): on a terminal one line rewritten every second,
+     * otherwise a line every ten seconds.
+     */
+    public static Result run(Config cfg, PrintStream progress, boolean terminal) throws InterruptedException {
+        return run(cfg, progress, terminal, QUIET_SECONDS * 1000L, terminal ? 1000L : 10_000L);
+    }
+
+    /** The same with the reporter's timing: its first line after {@code firstMillis}, then every {@code everyMillis}. */
+    static Result run(Config cfg, PrintStream progress, boolean terminal, long firstMillis, long everyMillis)
+            throws InterruptedException {
         // more threads than cores: waiters yield instead of pausing, or a preempted queue holds everyone up
         Machine machine = Machine.builder(cfg.threads + 1).spinHint(SpinHint.YIELD).build();
         Kernel k = Kernel.builder(machine).protocol(cfg.protocol)
@@ -177,8 +202,17 @@ public final class Stress {
             }, "stress-cpu" + t);
             workers[t].start();
         }
-        for (Thread w : workers) {
-            w.join();
+        Thread reporter = progress == null ? null : reporter(cfg, counts, start, progress, terminal,
+                firstMillis, everyMillis);
+        try {
+            for (Thread w : workers) {
+                w.join();
+            }
+        } finally {
+            if (reporter != null) {
+                reporter.interrupt();
+                reporter.join();
+            }
         }
         Cpu cpu = machine.attach(cfg.threads);
         try {
@@ -203,6 +237,45 @@ public final class Stress {
             ops.append(COUNTERS[i]).append(' ').append(counts.get(i));
         }
         return new Result(k.audit().report(), ops.toString(), millis);
+    }
+
+    /** The progress reporter of a run (a daemon thread; interrupt it to stop it and clear its line). */
+    private static Thread reporter(Config cfg, AtomicLongArray counts, long start, PrintStream out, boolean terminal,
+                                   long firstMillis, long everyMillis) {
+        Thread t = new Thread(() -> {
+            int width = 0;
+            try {
+                Thread.sleep(firstMillis);
+                for (boolean first = true; ; first = false) {
+                    if (!first) {
+                        Thread.sleep(everyMillis);
+                    }
+                    long done = 0;
+                    for (int i = 0; i < COUNTERS.length - 1; i++) {
+                        done += counts.get(i);
+                    }
+                    String line = String.format(Locale.ROOT, "stress: %,d of %,d operations (%d%%), %d s, %,d lock"
+                            + " failures so far", done, cfg.ops, done * 100 / Math.max(1, cfg.ops),
+                            (System.nanoTime() - start) / 1_000_000_000L,
+                            counts.get(5) + counts.get(10));
+                    if (terminal) {
+                        out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
+                        width = line.length();
+                    } else {
+                        out.println(line);
+                    }
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                if (terminal && width > 0) {
+                    out.print("\r" + " ".repeat(width) + "\r");
+                    out.flush();
+                }
+            }
+        }, "stress-progress");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static LocalStorageMap newMap(Kernel k, int i) {
@@ -310,10 +383,10 @@ public final class Stress {
             return;
         }
         if (cfg == null) {
-            System.out.println(USAGE);
+            System.out.println(usage());
             return;
         }
-        Result res = run(cfg);
+        Result res = run(cfg, System.err, System.console() != null);
         int status = print(cfg, res, System.out);
         System.out.flush();
         System.exit(status);
@@ -322,57 +395,76 @@ public final class Stress {
     static final String USAGE = "usage: Stress [--protocol final|v3] [--threads N] [--ops N] [--seed N] [--owners N] "
             + "[--maps N] [--fail-rate P] [--fail-sites SITE,...] [--resched-rate P]";
 
-    /** Parses the arguments; null for --help. */
+    /** The options as picocli reads them (every one also as --option=value). */
+    @Command(name = "Stress", sortOptions = false, usageHelpWidth = 100, customSynopsis = USAGE,
+            description = "  the stress run of the local storage: random operations on CPUs while lock attempts fail",
+            footer = "exit codes: 0 no bug, 1 bugs found, 2 bad arguments")
+    static final class Cli {
+        @Option(names = "--protocol", paramLabel = "final|v3", description = "the unlink protocol (default: final)")
+        String protocol = "final";
+        @Option(names = "--threads", paramLabel = "N", description = "CPUs, 1..1024 (default: 8)")
+        String threads = "8";
+        @Option(names = "--ops", paramLabel = "N", description = "operations in all (default: 1000000)")
+        String ops = "1000000";
+        @Option(names = "--seed", paramLabel = "N", description = "the random seed (default: 42)")
+        String seed = "42";
+        @Option(names = "--owners", paramLabel = "N", description = "owners (default: 64)")
+        String owners = "64";
+        @Option(names = "--maps", paramLabel = "N", description = "maps, at least 3 (default: 8)")
+        String maps = "8";
+        @Option(names = "--fail-rate", paramLabel = "P", description = "probability that a lock attempt fails"
+                + " (default: 0.001)")
+        String failRate = "0.001";
+        @Option(names = "--fail-sites", paramLabel = "SITE,...", description = "the lock sites that may fail"
+                + " (default: every site)")
+        String failSites;
+        @Option(names = "--resched-rate", paramLabel = "P", description = "probability of need_resched (default: 0.01)")
+        String reschedRate = "0.01";
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "this text")
+        boolean help;
+    }
+
+    static String usage() {
+        return new CommandLine(new Cli()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+    }
+
+    /** Parses the arguments; null for --help. A problem is an {@link IllegalArgumentException} of one line. */
     static Config parse(String[] args) {
-        Config c = new Config();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                return null;
+        Cli o = new Cli();
+        try {
+            new CommandLine(o).parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            String m = e.getMessage().lines().findFirst().orElse("bad arguments");
+            if (m.startsWith("Unknown option")) {
+                m = "unknown option " + m.replaceFirst("^Unknown options?: ", "");
+            } else if (m.startsWith("Missing required parameter for option")) {
+                m = m.replaceFirst("^Missing required parameter for option '([^']+)'.*$", "$1 needs a value");
+            } else if (m.startsWith("Unmatched argument")) {
+                m = "unknown argument " + m.replaceFirst("^Unmatched arguments? from index \\d+: ", "");
             }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a.startsWith("--") ? a + " needs a value; " + USAGE
-                        : "unknown argument '" + a + "'; " + USAGE);
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--protocol":
-                    if (v.equalsIgnoreCase("final")) {
-                        c.protocol = Protocol.FINAL;
-                    } else if (v.equalsIgnoreCase("v3")) {
-                        c.protocol = Protocol.V3;
-                    } else {
-                        throw new IllegalArgumentException("--protocol must be final or v3, got '" + v + "'");
-                    }
-                    break;
-                case "--threads":
-                    c.threads = (int) number(a, v, 1, 1024);
-                    break;
-                case "--ops":
-                    c.ops = number(a, v, 1, Long.MAX_VALUE);
-                    break;
-                case "--seed":
-                    c.seed = number(a, v, Long.MIN_VALUE, Long.MAX_VALUE);
-                    break;
-                case "--owners":
-                    c.owners = (int) number(a, v, 1, 1 << 20);
-                    break;
-                case "--maps":
-                    c.maps = (int) number(a, v, 3, 1024);
-                    break;
-                case "--fail-rate":
-                    c.failRate = probability(a, v);
-                    break;
-                case "--fail-sites":
-                    c.failSites = sites(v);
-                    break;
-                case "--resched-rate":
-                    c.reschedRate = probability(a, v);
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + a + "'; " + USAGE);
-            }
+            throw new IllegalArgumentException(m + " (see --help)");
         }
+        if (o.help) {
+            return null;
+        }
+        Config c = new Config();
+        if (o.protocol.equalsIgnoreCase("final")) {
+            c.protocol = Protocol.FINAL;
+        } else if (o.protocol.equalsIgnoreCase("v3")) {
+            c.protocol = Protocol.V3;
+        } else {
+            throw new IllegalArgumentException("--protocol must be final or v3, got '" + o.protocol + "'");
+        }
+        c.threads = (int) number("--threads", o.threads, 1, 1024);
+        c.ops = number("--ops", o.ops, 1, Long.MAX_VALUE);
+        c.seed = number("--seed", o.seed, Long.MIN_VALUE, Long.MAX_VALUE);
+        c.owners = (int) number("--owners", o.owners, 1, 1 << 20);
+        c.maps = (int) number("--maps", o.maps, 3, 1024);
+        c.failRate = probability("--fail-rate", o.failRate);
+        if (o.failSites != null) {
+            c.failSites = sites(o.failSites);
+        }
+        c.reschedRate = probability("--resched-rate", o.reschedRate);
         return c;
     }
 

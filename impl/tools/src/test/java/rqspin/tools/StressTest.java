@@ -85,4 +85,44 @@ class StressTest {
             assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         }
     }
+
+    @Test
+    void everyOptionTakesTheFormOptionEqualsValue() {
+        Stress.Config c = Stress.parse(new String[] {"--threads=4", "--ops=100", "--protocol=v3", "--fail-rate=0.5"});
+        assertEquals(4, c.threads);
+        assertEquals(100, c.ops);
+        assertEquals(Protocol.V3, c.protocol);
+    }
+
+    @Test
+    void badArgumentsSayWhatIsWrongInOneLine() {
+        String[][] bad = {{"--threads=0"}, {"--threads=four"}, {"--threads"}, {"--frobnicate=1"}, {"stray"}};
+        String[] says = {"--threads must be in 1..1024, got 0", "--threads must be a number, got 'four'",
+            "--threads needs a value", "unknown option", "unknown argument"};
+        for (int i = 0; i < bad.length; i++) {
+            String[] b = bad[i];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stress.parse(b));
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            assertTrue(e.getMessage().contains(says[i]), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLongRunReportsItsProgress() throws Exception {
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        Stress.Config cfg = new Stress.Config().threads(2).ops(200_000).seed(3).failRate(0.01).failSites(ALL_BUT_MAP_FREE);
+        Stress.run(cfg, new PrintStream(progress, true, StandardCharsets.UTF_8), false, 0, 50);
+        String text = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("stress: ") && l.contains("of 200,000 operations")), text);
+    }
+
+    @Test
+    void mainExitsTwoWithOneLineOnBadArguments() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "rqspin.tools.Stress", "--threads=x").start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor());
+        assertEquals(1, err.strip().lines().count(), err);
+        assertTrue(err.startsWith("stress: --threads must be a number"), err);
+    }
 }
