@@ -396,7 +396,7 @@ public final class Stress {
             + "[--maps N] [--fail-rate P] [--fail-sites SITE,...] [--resched-rate P]";
 
     /** The options as picocli reads them (every one also as --option=value). */
-    @Command(name = "Stress", sortOptions = false, usageHelpWidth = 100, customSynopsis = USAGE,
+    @Command(name = "Stress", sortOptions = false, usageHelpWidth = 100, synopsisHeading = "", customSynopsis = USAGE,
             description = "  the stress run of the local storage: random operations on CPUs while lock attempts fail",
             footer = "exit codes: 0 no bug, 1 bugs found, 2 bad arguments")
     static final class Cli {

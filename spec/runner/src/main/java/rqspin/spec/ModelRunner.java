@@ -44,7 +44,7 @@ public final class ModelRunner {
     static final String NAME = "run-models";
 
     /** The command line, as picocli reads it. */
-    @Command(name = "spec/run-models", sortOptions = false, usageHelpWidth = 100,
+    @Command(name = "spec/run-models", sortOptions = false, usageHelpWidth = 100, synopsisHeading = "",
             customSynopsis = "usage: spec/run-models [options] [ci | full | all | MODEL ...]",
             description = {"  runs TLC on the chosen models (default: ci) and prints a verdict table",
                 "  MODEL may use * as a wildcard, e.g. 'rq_v619_*' or 'ls_final_*'"},

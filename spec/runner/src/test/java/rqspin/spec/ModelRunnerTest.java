@@ -72,12 +72,16 @@ class ModelRunnerTest {
     void expectedVerdictsExitZeroAndPrintTheTable() {
         Run r = runTest("counter_pass", "counter_invariant", "counter_deadlock", "counter_stutter");
         assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("generated / distinct"), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("counter_pass") && l.contains("pass") && l.endsWith("ok")
-                && l.contains("/ 12")), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("counter_invariant") && l.contains("safety: Small")),
+        assertTrue(r.out().contains("distinct"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  ok") && l.contains("counter_pass") && l.contains("pass")
+                && l.contains(" 12 ")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains("counter_invariant") && l.contains("safety: Small")),
                 r.out());
-        assertTrue(r.out().contains("4 model(s): every verdict as expected"), r.out());
+        assertTrue(r.out().contains("4/4 as expected (findings 3/3, passing 1/1)"), r.out());
+        // grouped: the findings come first, then the passing models
+        assertTrue(r.out().indexOf("findings:") < r.out().indexOf("passing:"), r.out());
+        assertTrue(r.out().lines().filter(l -> l.startsWith("  ok") || l.startsWith("  MISMATCH") || l.contains("model"))
+                .allMatch(l -> l.length() <= 100), "a narrow table:\n" + r.out());
     }
 
     @Test
@@ -94,8 +98,10 @@ class ModelRunnerTest {
                 "\"expected\": {\"verdict\": \"pass\"}"));
         Run r = run("--manifest", m.toString(), "counter_invariant", "counter_pass");
         assertEquals(1, r.code(), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("counter_invariant") && l.endsWith("MISMATCH")), r.out());
-        assertTrue(r.out().contains("1 of 2 model(s) did NOT give the expected verdict"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  MISMATCH") && l.contains("counter_invariant")
+                && l.contains("(expected pass)")), r.out());
+        assertTrue(r.out().contains("1/2 as expected"), r.out());
+        assertTrue(r.out().contains("NOT as expected: counter_invariant"), r.out());
     }
 
     @Test
@@ -108,9 +114,9 @@ class ModelRunnerTest {
     void tlcErrorsAreMismatchesAndPointToTheLog() {
         Run r = runTest("counter_error", "unparsable");
         assertEquals(1, r.code());
-        assertTrue(r.out().contains("2 of 2 model(s) did NOT give"), r.out());
+        assertTrue(r.out().contains("0/2 as expected"), r.out());
         assertTrue(r.out().contains("unparsable.log"), r.out());
-        assertTrue(r.out().contains("TLC exit code 150"), r.out());
+        assertTrue(r.out().contains("exit code 150"), r.out());
     }
 
     // ---------------------------------------------------------------- traces
@@ -281,5 +287,38 @@ class ModelRunnerTest {
         Run r = run("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("usage: spec/run-models"));
+    }
+
+    // ---------------------------------------------------------------- the forms of the command line
+
+    @Test
+    void everyOptionTakesTheFormOptionEqualsValue() {
+        Run r = run("--manifest=" + TLA.resolve("models.json"), "--traces=" + tmp.resolve("traces"), "--workers=2",
+                "counter_pass");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("1/1 as expected"), r.out());
+    }
+
+    @Test
+    void tlcErrorsAreShownWhole() {
+        Run r = runTest("counter_error");
+        assertEquals(1, r.code());
+        // the note quotes every line of TLC's message, not its first line only
+        long quoted = r.out().lines().filter(l -> l.startsWith("    | ")).count();
+        assertTrue(quoted >= 2, r.out());
+    }
+
+    @Test
+    void badInputsAreOneLineAndExitTwo() throws Exception {
+        assertOneLineUsageError(runTest("--workers=0"), "--workers takes a positive number or 'auto', not '0'");
+        assertOneLineUsageError(runTest("--workers=many"), "--workers takes a positive number");
+        assertOneLineUsageError(runTest("--frobnicate=3"), "unknown option: --frobnicate");
+        assertOneLineUsageError(runTest("-x"), "unknown option: -x");
+        assertOneLineUsageError(runTest("--junit"), "--junit needs a value");
+        assertOneLineUsageError(runTest("--junit=" + tmp.resolve("no/such/dir/j.xml")), "--junit: no such directory");
+        assertOneLineUsageError(runTest("--manifest"), "--manifest needs a value");
+        assertOneLineUsageError(runTest("--pages", "--list"), "--pages runs models");
+        assertOneLineUsageError(runTest("--pages", "counter_pass"), "has no finding page");
+        assertOneLineUsageError(runTest("counter_*", "nothing_*"), "no model matches nothing_*");
     }
 }

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.TestFactory;
  * system property {@code rqspin.models} (default {@code ci}; the Maven profile
  * {@code full-models} sets {@code all}) is run with TLC and must give its
  * expected verdict. A violation's trace lands in spec/target/traces, as with
- * the main job. Also keeps each mechanism README's model table in step with the manifest.
+ * the main job. A model that expects a violation has a finding page, which
+ * must match the trace of this run (FindingPages). Also keeps each mechanism
+ * README's model table in step with the manifest.
  */
 class ProjectModelsTest {
     static final Path SPEC = Path.of(System.getProperty("rqspin.spec.dir", ".")).toAbsolutePath().normalize();
@@ -35,13 +37,20 @@ class ProjectModelsTest {
         m.checkFiles(chosen);
         Path traces = SPEC.resolve("target").resolve("traces");
         return chosen.stream().map(model -> DynamicTest.dynamicTest(model.name() + " (" + model.variant() + ")", () -> {
-            TlcResult r = Tlc.run(m, model, "auto", traces.resolve(model.name() + ".log"), null);
+            // a model that expects a violation runs deterministically, as in spec/run-models
+            boolean violation = model.expected().kind() != Verdict.Kind.PASS;
+            TlcResult r = Tlc.run(m, model, "auto", traces.resolve(model.name() + ".log"), null, violation);
             if (!r.trace().isEmpty()) {
                 TraceWriter.write(traces, model, r);
             }
             if (!r.verdict().matches(model.expected())) {
                 fail(model.name() + ": TLC says " + r.verdict() + ", the manifest expects " + model.expected()
                         + " (TLC log: " + traces.resolve(model.name() + ".log") + ")");
+            }
+            // its finding page (spec/<mechanism>/findings/<model>.md and .svg) matches this run's trace
+            if (FindingPages.hasPage(model)) {
+                assertEquals(List.of(), FindingPages.check(m, model, r), model.name() + ": the finding page is stale;"
+                        + " spec/run-models --pages " + model.name() + " makes it again from the trace");
             }
         }));
     }
