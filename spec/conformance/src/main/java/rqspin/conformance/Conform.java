@@ -31,7 +31,7 @@ import rqspin.spec.Verdict;
 @Command(name = "spec/conform", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Conformance between the specs and the Java twin.",
         subcommands = {Conform.Replay.class, Conform.Simulate.class, Conform.Validate.class,
-                Conform.Vocabulary.class, Conform.Reproduce.class},
+                Conform.Vocabulary.class, Conform.Reproduce.class, Conform.Sources.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything conforms", "1:a mismatch", "2:bad usage"})
 public final class Conform implements Callable<Integer> {
@@ -42,7 +42,7 @@ public final class Conform implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-                "name a command: replay, simulate, validate, vocabulary or reproduce");
+                "name a command: replay, simulate, validate, vocabulary, reproduce or sources");
     }
 
     public static void main(String[] args) {
@@ -332,6 +332,46 @@ public final class Conform implements Callable<Integer> {
                 onlySpec.forEach(s -> System.out.println("  only in the spec: " + s));
                 onlyJava.forEach(s -> System.out.println("  only in the Java twin: " + s));
                 bad += onlySpec.size() + onlyJava.size();
+            }
+            return bad == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "sources", description = "Check each spec's sources.json (the kernel file, function and commits of"
+            + " every action) against the spec's actions and the README's generated table; --write rewrites the tables.")
+    static final class Sources implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Conform parent;
+
+        @Option(names = "--write", description = "rewrite the table of each spec/<mechanism>/README.md from its sources.json")
+        boolean write;
+
+        @Override
+        public Integer call() throws Exception {
+            Manifest m = parent.manifest();
+            int bad = 0;
+            for (Twin t : Twins.all()) {
+                Path dir = m.dir().resolve(t.mechanism());
+                KernelSources src = KernelSources.load(dir);
+                List<String> problems = src.problems(t.specSteps(dir));
+                Path readmePath = dir.resolve("README.md");
+                String readme = Files.readString(readmePath);
+                String now = KernelSources.tableIn(readme);
+                if (write && problems.isEmpty()) {
+                    String next = src.rewrite(readmePath, readme);
+                    if (!next.equals(readme)) {
+                        Files.writeString(readmePath, next);
+                        System.out.println(t.mechanism() + ": " + readmePath + " written");
+                    }
+                } else if (now == null) {
+                    problems.add(readmePath + " has no generated table of kernel sources");
+                } else if (!now.equals(src.table())) {
+                    problems.add(readmePath + ": the table of kernel sources is stale (spec/conform sources --write)");
+                }
+                System.out.printf(Locale.ROOT, "%s: %d actions with their kernel sources, %d problems%n",
+                        t.mechanism(), src.actions().size(), problems.size());
+                problems.forEach(p -> System.out.println("  " + p));
+                bad += problems.size();
             }
             return bad == 0 ? 0 : 1;
         }
