@@ -21,7 +21,9 @@ import rqspin.spec.TraceValidation;
  * recorded events, the whole trace consumed). ci: one model per protocol
  * with lock failures (ls_final_f1, ls_v3_f1), 12 runs each; full: every
  * localstorage model of ci size but the spec mutants, 40 runs each
- * (hundreds per protocol).
+ * (hundreds per protocol). Each model has seeds of its own (1000 apart):
+ * models that share a world (the findings of one scenario, constants and
+ * code) would otherwise repeat the same runs.
  */
 class RandomValidationTest {
     static final List<String> CI = List.of("ls_final_f1", "ls_v3_f1");
@@ -35,7 +37,7 @@ class RandomValidationTest {
         StorageTwin twin = new StorageTwin();
         return models.stream().map(m -> DynamicTest.dynamicTest(m.name(), () -> {
             long t0 = System.nanoTime();
-            List<Twin.Recorded> rec = twin.randomRuns(manifest, m, runs, 1000);
+            List<Twin.Recorded> rec = twin.randomRuns(manifest, m, runs, 1000L * (1 + models.indexOf(m)));
             double javaSecs = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
             List<TraceValidation.Outcome> out = validate(manifest, m, rec, "random");
