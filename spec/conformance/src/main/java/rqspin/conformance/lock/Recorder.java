@@ -224,7 +224,7 @@ public final class Recorder implements StepGate {
 
     private boolean lastUnlockStep(Object lock, Step step) {
         if (lock instanceof RqSpinLock r) {
-            return r.version() == Version.V6_19 ? step == Step.res_spin_unlock_pop
+            return r.version().earlyEntry() ? step == Step.res_spin_unlock_pop
                     : step == Step.res_spin_unlock_release;
         }
         return true;
