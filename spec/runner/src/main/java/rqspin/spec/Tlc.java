@@ -174,20 +174,34 @@ public final class Tlc {
         }
     }
 
+    /**
+     * Deletes {@code root} and everything below it. Two threads may delete
+     * the same metadir at once (the shutdown hook and the thread whose TLC
+     * just ended), and a TLC that is being stopped may still create a file in
+     * it, so a file already gone is not an error and the walk is repeated
+     * until the directory is gone (at most a few times, a moment apart).
+     */
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
+        for (int attempt = 0; attempt < 20 && Files.exists(root); attempt++) {
+            try (Stream<Path> s = Files.walk(root)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> {
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (IOException e) {
+                        // not empty yet, or held: the next walk tries again
+                    }
+                });
+            } catch (IOException | UncheckedIOException e) {
+                // a directory vanished under the walk: walk again
+            }
+            if (Files.exists(root)) {
                 try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // a metadir left in the temp directory is harmless
+            }
         }
     }
 }
