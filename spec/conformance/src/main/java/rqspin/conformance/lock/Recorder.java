@@ -355,6 +355,8 @@ public final class Recorder implements StepGate {
             extra.add("  CPUs = {" + String.join(", ", sc.cpus()) + "}");
             extra.add("  Locks = {" + String.join(", ", sc.locks()) + "}");
             extra.add("  TasFallback = \"" + sc.tas() + "\"");
+            extra.add("  SetPending = \"" + (sc.x86SetPending() ? "x86" : "fetch_or") + "\"");
+            extra.add("  AbbaScan = \"" + (sc.abbaStepwise() ? "stepwise" : "atomic") + "\"");
             extra.add("  NrHeld = " + sc.nrHeld());
             extra.add("  NrNodes = " + sc.nrNodes());
             extra.add("  Scripts <- TV_Scripts");
