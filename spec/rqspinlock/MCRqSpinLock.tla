@@ -107,21 +107,25 @@ NoEarlyEntryWindow == Atomic(IF EntryAt = "early" THEN {"fast_cas"} ELSE {})
 (* rq_v615_failed_entry_aa).                                                *)
 NoFailedEntryWindow == Atomic(FailedExitPcs)
 
-(* in_flight_entry (every version): an AA or ABBA verdict built while a     *)
-(* CPU's table (ours for AA, any for ABBA) has, below its top, the entry of an attempt a preempted      *)
-(* context of the same CPU is still making (it owns nothing yet): AA on a   *)
+(* in_flight_entry (every version): an AA or ABBA verdict built on a table  *)
+(* entry (below the top of our table for AA, of any table for ABBA) that    *)
+(* stands for an attempt still in flight, which owns nothing yet: AA on a   *)
 (* lock the CPU is only waiting for (the kernel's intended AA: the NMI     *)
 (* would wait behind its own task's pending bit or queue node, but no      *)
 (* ownership cycle exists), or ABBA that takes that entry for a held lock  *)
 (* (rq_v615_nmi_table, rq_v619_nmi_table). A filter on the verdict step.   *)
-(* A lock of c's table below its top that no context of c owns, and that a *)
-(* context of c is attempting (not in a failed exit: that is failed_entry). *)
-InFlightOn(c, l) == \E y \in Ctxs : ctx[c][y].pc \in AttemptPcs \ FailedExitPcs /\ ctx[c][y].lk = l
-InFlightBelow(c) ==
-    \E i \in 1 .. VisibleCnt(c) - 1 : ~OwnCpuHolds(c, rqh[c][i]) /\ InFlightOn(c, rqh[c][i])
+(* The entry's lock is owned by no context of d, and a context of d other  *)
+(* than the deciding one <<c, x>> is attempting it (not in a failed exit:  *)
+(* that is failed_entry).                                                  *)
+InFlightOn(d, l, c, x) ==
+    \E y \in Ctxs : /\ <<d, y>> # <<c, x>>
+                   /\ ctx[d][y].pc \in AttemptPcs \ FailedExitPcs
+                   /\ ctx[d][y].lk = l
+InFlightBelow(d, c, x) ==
+    \E i \in 1 .. VisibleCnt(d) - 1 : ~OwnCpuHolds(d, rqh[d][i]) /\ InFlightOn(d, rqh[d][i], c, x)
 InFlightEntryVerdict(c, x) ==
-    \/ ctx'[c][x].why = "AA" /\ InFlightBelow(c)
-    \/ ctx'[c][x].why = "ABBA" /\ \E d \in CPUs : InFlightBelow(d)   \* ours or a remote's
+    \/ ctx'[c][x].why = "AA" /\ InFlightBelow(c, c, x)
+    \/ ctx'[c][x].why = "ABBA" /\ \E d \in CPUs : InFlightBelow(d, c, x)   \* ours or a remote's
 (* cascade (v6.15, v6.17): a waiter cancelled by the abort cascade returns  *)
 (* -EDEADLK (rq_v615_cascade_edeadlk); v6.19 returns -ETIMEDOUT.            *)
 CascadeVerdict(c, x) == ctx'[c][x].why = "cascade" /\ ctx'[c][x].ret = EDEADLK

@@ -139,6 +139,7 @@ public final class RqSweep {
                 md.append("| **NEW** | ").append(n).append(" | | |\n");
             }
             md.append('\n');
+            Files.writeString(dir.resolve("sweep.md"), md.toString(), StandardCharsets.UTF_8);
             out.println(v + ": " + found.size() + " causes, " + news.size() + " unclassified, " + scenarios.size()
                     + " scenarios, " + runs + " runs, " + String.format("%.0f s", secs));
         }
