@@ -77,6 +77,75 @@ OnlyRealDeadlocks ==
     \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c)
 
 (***************************************************************************)
+(* Known causes, each excluded by a named action constraint so that a model *)
+(* can check every property on the behaviours the cause does not explain    *)
+(* (the sweep's method; README "Distinct causes").                         *)
+(***************************************************************************)
+(* A window closed: while a context is at a pc of P, the next step is its   *)
+(* own (no interrupt on its CPU, no step of another CPU), as if the kernel  *)
+(* did the two accesses around the window in one. Each pc of P is a step   *)
+(* that is always enabled for a running context, so no behaviour is stuck. *)
+FailedExitPcs == {"err_release_node", "err_release_entry", "tas_fail"}
+Atomic(P) == \A c \in CPUs, y \in Ctxs : ctx[c][y].pc \in P => ctx'[c][y] # ctx[c][y]
+(* late_entry (v6.15, v6.17): the entry is pushed after the lock word says   *)
+(* the lock is taken or pending (fast_grab, pending_grab), and unlock pops   *)
+(* before it releases: an AA in that window is missed (rq_v615_missed_aa).   *)
+NoLateEntryWindow == Atomic({"fast_grab", "pending_grab"} \cup
+                            IF EntryAt = "late" THEN {"unlock_release"} ELSE {})
+(* unlock_window (v6.19 on, beb7021a6003): unlock releases the word, then   *)
+(* pops: the stale entry gives a false AA to an NMI (rq_v619_nmi_false_aa)  *)
+(* and a false ABBA to a remote scan (rq_v619_unlock_window).               *)
+NoUnlockWindow == Atomic(IF EntryAt = "early" THEN {"unlock_pop"} ELSE {})
+(* early_entry (v6.19 on): the entry is pushed before the fast path's       *)
+(* cmpxchg: an NMI or a remote scan takes the entry of a lock not yet held  *)
+(* for a held one (false AA, false ABBA).                                   *)
+NoEarlyEntryWindow == Atomic(IF EntryAt = "early" THEN {"fast_cas"} ELSE {})
+(* failed_entry (every version): a failed attempt has given back the word   *)
+(* (after clear_pending, or after leaving the queue) but not yet its entry  *)
+(* (err_release_node, err_release_entry, the TAS loop's failure exit): an   *)
+(* NMI finds an entry that stands for nothing held (false AA,               *)
+(* rq_v615_failed_entry_aa).                                                *)
+NoFailedEntryWindow == Atomic(FailedExitPcs)
+
+(* in_flight_entry (every version): an AA or ABBA verdict built on a table  *)
+(* entry (below the top of our table for AA, of any table for ABBA) that    *)
+(* stands for an attempt still in flight, which owns nothing yet: AA on a   *)
+(* lock the CPU is only waiting for (the kernel's intended AA: the NMI     *)
+(* would wait behind its own task's pending bit or queue node, but no      *)
+(* ownership cycle exists), or ABBA that takes that entry for a held lock  *)
+(* (rq_v615_nmi_table, rq_v619_nmi_table). A filter on the verdict step.   *)
+(* The entry's lock is owned by no context of d, and a context of d other  *)
+(* than the deciding one <<c, x>> is attempting it (not in a failed exit:  *)
+(* that is failed_entry).                                                  *)
+InFlightOn(d, l, c, x) ==
+    \E y \in Ctxs : /\ <<d, y>> # <<c, x>>
+                   /\ ctx[d][y].pc \in AttemptPcs \ FailedExitPcs
+                   /\ ctx[d][y].lk = l
+InFlightBelow(d, c, x) ==
+    \E i \in 1 .. VisibleCnt(d) - 1 : ~OwnCpuHolds(d, rqh[d][i]) /\ InFlightOn(d, rqh[d][i], c, x)
+InFlightEntryVerdict(c, x) ==
+    \/ ctx'[c][x].why = "AA" /\ InFlightBelow(c, c, x)
+    \/ ctx'[c][x].why = "ABBA" /\ \E d \in CPUs : InFlightBelow(d, c, x)   \* ours or a remote's
+(* cascade (v6.15, v6.17): a waiter cancelled by the abort cascade returns  *)
+(* -EDEADLK (rq_v615_cascade_edeadlk); v6.19 returns -ETIMEDOUT.            *)
+CascadeVerdict(c, x) == ctx'[c][x].why = "cascade" /\ ctx'[c][x].ret = EDEADLK
+(* nmi_fallback (v6.19 on, by design): an NMI at idx > 0 makes one trylock  *)
+(* and returns -EDEADLK (rq_v619_nmi_fallback).                             *)
+FallbackVerdict(c, x) == ctx'[c][x].why = "fallback"
+(* The verdict-step causes together, for the models of a fixed version that *)
+(* check every property on what the known causes do not explain.          *)
+KnownVerdicts(c, x) == InFlightEntryVerdict(c, x) \/ CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
+(* The same without one cause, for a model that shows that cause alone.   *)
+VerdictsButInFlight(c, x) == CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
+VerdictsButCascade(c, x) == InFlightEntryVerdict(c, x) \/ FallbackVerdict(c, x)
+VerdictsButFallback(c, x) == InFlightEntryVerdict(c, x) \/ CascadeVerdict(c, x)
+NoKnownVerdict == \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => ~KnownVerdicts(c, x)
+(* As a constraint (cuts what follows such a verdict) and as Excused (the   *)
+(* verdict step itself is not counted): both, in the models that use it.   *)
+NoInFlightEntryVerdict ==
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => ~InFlightEntryVerdict(c, x)
+
+(***************************************************************************)
 (* Seeded mutants: each breaks one step of the algorithm, so that one      *)
 (* property fails; kept as negative models with their expected verdicts.   *)
 (***************************************************************************)
@@ -86,7 +155,7 @@ Mut_fastpath_cmpxchg(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
     /\ At(c, x, "fast_cas")
     /\ lock' = [lock EXCEPT ![l].locked = @ + 1]
-    /\ Set(c, x, IF Version = "v6.15" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
+    /\ Set(c, x, IF EntryAt = "late" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
                  ELSE Done0(c, x, Acquire(r)))
     /\ UNCHANGED <<node, count, rqh>>
 
@@ -106,6 +175,10 @@ Mut_PopEntry(t) == t
 (* try_cmpxchg_tail resets the tail even when a successor has queued.       *)
 (* Breaks QueueWellFormed.                                                  *)
 Mut_CasTailOk(w, me) == TRUE
+
+(* try_cmpxchg_tail never succeeds: an aborting waiter that is the tail      *)
+(* waits for a successor that never comes. Breaks QueueLive.                *)
+Mut_CasTailNever(w, me) == FALSE
 
 (* queued_fetch_set_pending_acquire ignores a pending bit already set.      *)
 (* Breaks AtMostOnePending.                                                 *)

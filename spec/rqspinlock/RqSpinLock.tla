@@ -1,231 +1,336 @@
 ------------------------------- MODULE RqSpinLock -------------------------------
 (***************************************************************************)
-(* rqspinlock, the resilient queued spin lock of Linux 6.15+, as a design   *)
-(* document that TLC checks. Kernel sources it follows (torvalds/linux):   *)
-(* kernel/bpf/rqspinlock.c (resilient_queued_spin_lock_slowpath,           *)
-(* check_timeout, check_deadlock_AA/_ABBA, resilient_tas_spin_lock),        *)
-(* kernel/bpf/rqspinlock.h, include/asm-generic/rqspinlock.h               *)
-(* (res_spin_lock, res_spin_unlock, grab/release_held_lock_entry) and       *)
-(* kernel/locking/qspinlock.h (trylock, xchg_tail, set_locked, ...). v6.15 *)
-(* is the code merged for 6.15 (pull "BPF resilient spin_lock for 6.15",   *)
-(* merge 494e7fe591bf of bpf-next's 6ffb9017e932), read at 5709be4c35ba;    *)
-(* v6.19 is the code after the commits listed below, read in a v6.19 tree   *)
-(* (yailabs/yai 5f6e5cf60127, kernel/bpf/rqspinlock.c).                    *)
-(*                                                                         *)
-(* rqspinlock is qspinlock (a lock word with a locked byte, a pending bit   *)
-(* and the tail of an MCS queue of per-CPU nodes) whose lock attempt can    *)
-(* fail: res_spin_lock returns 0, -EDEADLK (an AA or ABBA deadlock was seen *)
-(* in the per-CPU held-lock tables) or -ETIMEDOUT (the last line of          *)
-(* defence). BPF programs run in any context, so a lock attempt may         *)
-(* interrupt, on the same CPU, the holder or a waiter of the same lock.     *)
-(*                                                                         *)
-(* THE VERSION IS A CONSTANT of this one spec:                             *)
-(*   "v6.15"  as merged (6ffb9017e932, March 2025);                         *)
-(*   "v6.19"  after the Oct-Nov 2025 reworks (beb7021a6003 entry before     *)
-(*            the fast path and release before pop; 5860f5ce479f AA at the  *)
-(*            start of each wait; 81d5a6a43859 + 30dc2f7025fe the NMI       *)
-(*            FALLBACK; 087849cca31d AA before queueing; 7bd6e5ce5be6 the   *)
-(*            head hands the queue over on -EDEADLK).                       *)
-(* Resilient = FALSE is plain qspinlock (no checks, no timeouts, no held-  *)
-(* lock table): the negative baseline. TasFallback selects the test-and-set *)
-(* lock: "native" (no queued spinlocks: res_spin_lock is the TAS loop) or   *)
-(* "virt" (x86 guest with virt_spin_lock_key: the slow path goes to the TAS *)
-(* loop).                                                                  *)
-(*                                                                         *)
-(* THE LOCK WORD (32 bits, NR_CPUS < 16K), written (tail, pending, locked): *)
-(*                                                                         *)
-(*   31                     18 17   16 15           9   8   7            0 *)
-(*  +-------------------------+-------+--------------+---+--------------+  *)
-(*  |      tail CPU + 1       |  idx  |    unused    | P |    locked    |  *)
-(*  +-------------------------+-------+--------------+---+--------------+  *)
-(*   \____ tail: the last queued MCS node ________/  pending  owner byte   *)
-(*                                                                         *)
-(* Here lock[l] = [locked |-> 0..1, pending |-> 0..1, tail |-> <<cpu, idx>>*)
-(* or <<>> for "no tail"]. Per CPU: node[c][0..NrNodes-1] (rqnodes[], with *)
-(* locked 0 = wait, 1 = you are the head, 2 = RES_TIMEOUT_VAL "abort", and  *)
-(* next), count[c] (rqnodes[0].count: how many contexts of c are in the     *)
-(* queue path) and rqh[c] (rqspinlock_held_locks: cnt = Len(rqh[c]), the    *)
-(* first NrHeld entries are the recorded slots).                            *)
-(*                                                                         *)
-(* THE PATHS (one res_spin_lock attempt; [v] = only in that version):      *)
-(*                                                                         *)
-(*  res_spin_lock(l)                                                       *)
-(*   [v6.19] grab_held_lock_entry(l)                                       *)
-(*   cmpxchg (0,0,0) -> (0,0,1) ............................ 0             *)
-(*   [v6.15] grab_held_lock_entry(l) after the cmpxchg succeeded           *)
-(*   resilient_queued_spin_lock_slowpath(l, val):                          *)
-(*    [virt] resilient_tas_spin_lock: loop {cmpxchg 0 -> 1; check_timeout}  *)
-(*    val = (0,1,0): re-read a bounded number of times                     *)
-(*    no pending, no tail: fetch_or pending; if we set it from 0 and there  *)
-(*    is no tail, we are THE PENDING WAITER ([v6.15] grab entry):           *)
-(*       wait locked = 0, with check_timeout (T);                           *)
-(*       clear_pending_set_locked ....................................... 0 *)
-(*       failure: clear_pending, release_held_lock_entry ..... error        *)
-(*    otherwise QUEUE ([v6.19] check_deadlock_AA first; [v6.15] grab entry):*)
-(*       idx = count++; FALLBACK(idx) if no node may be used:               *)
-(*         [v6.15] idx >= 4: trylock loop with check_timeout                *)
-(*         [v6.19] idx >= 4 or (NMI and idx > 0): one trylock, else -EDEADLK*)
-(*       init node; trylock; xchg_tail; if there was a tail: link prev.next *)
-(*       and wait node.locked # 0 (NO clock); 2 = abort: [v6.15] -EDEADLK,  *)
-(*       [v6.19] -ETIMEDOUT                                                 *)
-(*       HEAD: wait locked = 0 and pending = 0, with check_timeout (2T);    *)
-(*         -EDEADLK: [v6.15] abort the queue; [v6.19] wait for next, make  *)
-(*                   it the head (next.locked = 1), fail                    *)
-(*         -ETIMEDOUT: abort the queue                                      *)
-(*       claim: cmpxchg (me,0,0) -> (0,0,1) if we are the tail, else        *)
-(*         set_locked, wait for next, next.locked = 1 ...................... 0*)
-(*       ABORT: try_cmpxchg_tail(me -> 0) if we are the tail (the last      *)
-(*         leaver resets the tail), else wait for next and write 2 into    *)
-(*         next.locked (the cascade: the successor aborts in turn)          *)
-(*       count--; on failure release_held_lock_entry ................ error *)
-(*  res_spin_unlock(l): [v6.15] pop the entry, then release locked = 0;    *)
-(*                      [v6.19] release locked = 0, then pop the entry.     *)
-(*                                                                         *)
-(* DEADLOCK CHECKS (over the tables as they are at that step):              *)
-(*   AA(l): l is in our table below our own top entry.                      *)
-(*   ABBA(l): a remote CPU d with 2 <= cnt <= NrHeld has l below its top;    *)
-(*     the first such d decides: deadlock iff d's top entry is below our    *)
-(*     own top. Where they run: [v6.15] AA and ABBA only from the second    *)
-(*     check_timeout call of a wait (>= 1 ms after the first); [v6.19] AA   *)
-(*     before queueing and on the first check_timeout call of every wait,   *)
-(*     ABBA on the later calls.                                             *)
-(*                                                                         *)
-(* CONTEXTS AND SCRIPTS. Each CPU runs a stack of contexts: the task, an IRQ*)
-(* and an NMI. An IRQ may arrive at any step of the task, an NMI at any     *)
-(* step of the task or the IRQ; an interrupt runs to completion before the  *)
-(* interrupted context continues. Each context runs Scripts[c][x]: lock and *)
-(* unlock operations over Locks, unlocking in LIFO order (the verifier      *)
-(* enforces it for BPF programs); after the first failed attempt it         *)
-(* releases what it holds (LIFO) and stops. Ghost: ctx.owns is what the     *)
-(* context really owns (from the atomic step that acquires the lock word to *)
-(* the release store); ctx.why is the cause of a failure.                  *)
-(*                                                                         *)
-(* TIME AND THE TIMEOUT RULE. Time is not modeled. Only four waits measure  *)
-(* time: the pending waiter (T), the queue head (2T), the 6.15 FALLBACK    *)
-(* trylock loop (T) and the TAS loop (1 s). While such a wait's condition is*)
-(* false, RES_CHECK_TIMEOUT calls check_timeout, modeled by three steps:    *)
-(*   check_timeout_arm      the first call of the wait: arms the deadline;  *)
-(*                          [v6.19] runs check_deadlock_AA. Arming alone is *)
-(*                          invisible to every other context, so it is      *)
-(*                          merged into the step that starts the wait       *)
-(*                          (ts = "armed"); it stays a step of its own only *)
-(*                          when its AA check will fail (ts = "unarmed"):   *)
-(*                          the own table cannot change while we run (exact *)
-(*                          as long as interrupts leave the table as they   *)
-(*                          found it, which HeldTableMatches checks).       *)
-(*   check_deadlock         a later call, >= 1 ms after the last one:       *)
-(*                          [v6.15] AA then ABBA, [v6.19] ABBA.             *)
-(*   check_timeout_expired  the deadline passed: -ETIMEDOUT.                *)
-(* RULE: a deadline may pass at any moment after at least one               *)
-(* check_deadlock of the same wait came out clean (ts = "checked"), and     *)
-(* never before. Reasons: (1) 1 ms is far below T = 250 ms, so the kernel   *)
-(* scans many times before any deadline; (2) the owner, the pending waiter  *)
-(* or the waiters ahead may be slow for any reason the model does not see   *)
-(* (a long critical section, a preempted vCPU, interrupts), so a timeout is *)
-(* possible whenever a waiter waits, even when everybody else progresses.   *)
-(* Timeouts are a nondeterministic choice, never forced. Waits WITHOUT a    *)
-(* clock: a non-head waiter on its node, a head waiting for its successor  *)
-(* to link (after set_locked, in the abort, and the v6.19 deadlock         *)
-(* handover): these may wait forever. Consequence for liveness: under weak *)
-(* fairness of each CPU's running context every timed wait ends (by its     *)
-(* exit, a deadlock verdict or the timeout), so AttemptsReturn can only fail*)
-(* through an untimed wait, or through a context that never runs again     *)
-(* because an interrupt above it never returns.                            *)
-(*                                                                         *)
-(* ABSTRACTIONS, and what they buy:                                         *)
-(*  A1 Sequential consistency; each step is one atomic access of the kernel *)
-(*     (load, store, cmpxchg, xchg, fetch_or) plus local computation.       *)
-(*  A2 Steps that touch only per-CPU data that no other CPU reads are       *)
-(*     merged into the step before: idx = count++ with the node init (and  *)
-(*     the 6.15 queue grab); the arming call of check_timeout; the         *)
-(*     slot store and the cnt update of grab/release_held_lock_entry (a     *)
-(*     remote scan of the half-done update could only see a NULL top and    *)
-(*     skip the CPU; 6.15's res_spin_unlock does its cnt-- after the release *)
-(*     store, so its pop is merged across that step: the Java twin keeps the *)
-(*     kernel's order and reads a NULL slot as popped, see the README's      *)
-(*     Conformance section); and, in 6.15 and qspinlock, the count-- that  *)
-(*     leaves the queue path (there the count only names the node of a     *)
-(*     later interrupt; v6.19 keeps release_node, its NMI FALLBACK reads    *)
-(*     idx).                                                                *)
-(*     REDUCTION: several steps per attempt (-19% on 6.15, two CPUs).       *)
-(*  A3 check_deadlock_ABBA reads every table in one step, and the order of  *)
-(*     for_each_possible_cpu is abstracted to "any CPU found first decides" *)
-(*     (an over-approximation of the fixed order), which keeps the model   *)
-(*     CPU-symmetric. REDUCTION: symmetry over CPUs (x6 on three CPUs).     *)
-(*  A4 The bounded re-read of (0,1,0) is one re-read (PENDING_LOOPS = 1, as *)
-(*     in generic code; x86 uses 512, whose intermediate reads are not      *)
-(*     observable).                                                        *)
-(*  A5 count++ is atomic with respect to interrupts of the same CPU.       *)
-(*  A6 A context that is done or has not started keeps no locals (a trace  *)
-(*     shows its last return value on the step that returns); why is reset *)
-(*     when the failed attempt returns; each interrupt context runs its     *)
-(*     script at most once; scripts are short.                             *)
-(*     REDUCTION: canonical context records, short scripts.                *)
-(*  A7 The table keeps every pushed lock; only the first NrHeld are visible *)
-(*     to the checks and an ABBA scan skips a CPU whose cnt exceeds NrHeld, *)
-(*     the kernel's overflow behaviour (models use NrHeld = 31, except     *)
-(*     rq_v619_overflow with NrHeld = 1).                                   *)
-(*  A8 NrNodes (_Q_MAX_NODES = 4) is a constant; three contexts never reach *)
-(*     idx >= 4, so rq_v615_no_node uses NrNodes = 1 to exercise FALLBACK.  *)
-(*  A9 The lock word is three fields (the NR_CPUS < 16K layout, whose       *)
-(*     pending and tail updates are byte and halfword stores).              *)
-(*                                                                         *)
-(* ACTIONS (named after the kernel function or step they model; the steps  *)
-(* of the Java twin, enum rqspin.lock.Step, carry the same names):          *)
-(*  action                           kernel                   pc            *)
-(*  interrupt                        IRQ/NMI entry            idle -> ...   *)
-(*  grab_held_lock_entry             grab_held_lock_entry: in res_spin_lock *)
-(*                                   [v6.19] grab_entry, after the fast     *)
-(*                                   path [v6.15] fast_grab, pending waiter *)
-(*                                   [v6.15] pending_grab, resilient_tas_   *)
-(*                                   spin_lock tas_grab                     *)
-(*  fastpath_cmpxchg                 res_spin_lock: atomic_try_cmpxchg_    *)
-(*                                   acquire 0 -> _Q_LOCKED_VAL   fast_cas  *)
-(*  pending_reread                   slowpath: bounded read of (0,1,0)     *)
-(*  queued_fetch_set_pending_acquire slowpath: set pending   set_pending    *)
-(*  clear_pending                    undo (undo_pending) / failure of the  *)
-(*                                   pending waiter (pending_fail)          *)
-(*  pending_wait_owner               smp_cond_load_acquire(locked == 0)     *)
-(*  clear_pending_set_locked         the pending waiter takes the lock     *)
-(*  check_deadlock_AA_queue          [v6.19] check_deadlock_AA at queue:    *)
-(*  grab_mcs_node                    queue: [v6.15 grab entry] idx=count++, *)
-(*                                   FALLBACK(idx)?, grab_mcs_node, init    *)
-(*  queued_spin_trylock              trylock on the cold node, FALLBACK     *)
-(*  xchg_tail                        xchg_tail                              *)
-(*  link_prev                        WRITE_ONCE(prev->next, node)           *)
-(*  arch_mcs_spin_lock_contended     non-head wait on node->locked          *)
-(*  head_wait_owner_pending          head: atomic_cond_read_acquire exit    *)
-(*  claim_cmpxchg                    head: cmpxchg (me,0,0) -> (0,0,1)      *)
-(*  set_locked                       head: set_locked                       *)
-(*  arch_mcs_spin_unlock_contended   wait next, next->locked = 1 (handover;*)
-(*                                   [v6.19] also on -EDEADLK)              *)
-(*  try_cmpxchg_tail                 abort: the last leaver resets the tail *)
-(*  abort_signal_next                abort: wait next, next->locked = 2     *)
-(*  release_node                     __this_cpu_dec(rqnodes[0].count): a   *)
-(*                                   step in v6.19; in 6.15 merged into the *)
-(*                                   step that leaves the queue (LeaveNode) *)
-(*  release_held_lock_entry          failure exit (err_release_entry, TAS)  *)
-(*  tas_cmpxchg                      resilient_tas_spin_lock: cmpxchg 0 -> 1*)
-(*  check_timeout_arm, check_deadlock, check_timeout_expired               *)
-(*                                   check_timeout (see the timeout rule)   *)
-(*  res_spin_unlock_release          smp_store_release(&lock->locked, 0)    *)
-(*  res_spin_unlock_pop              res_spin_unlock: clear slot, cnt--     *)
-(*  Terminated                       every script has ended (no deadlock)   *)
-(*                                                                         *)
-(* PROPERTIES (defined at the end, each with what it protects): TypeOK,     *)
-(* MutualExclusion, LockWordMatchesOwner, HeldTableMatches, QueueWellFormed,*)
-(* AtMostOnePending, QuiescentLockWordClean (invariants); FailedAttemptClean,*)
-(* DeadlockIsReal, DetectionIsReal, AAIsReal, AAIsDetected (action          *)
-(* properties, checked on the step where an attempt fails);                 *)
-(* AttemptsReturn, LocksReleased (liveness). The models and the verdict of  *)
-(* each version are in spec/models.json and the README's findings table.    *)
+(* rqspinlock, the resilient queued spin lock of Linux 6.15+, as a design                   *)
+(* document that TLC checks. Kernel sources it follows (torvalds/linux):                    *)
+(* kernel/bpf/rqspinlock.c (resilient_queued_spin_lock_slowpath,                            *)
+(* check_timeout, check_deadlock_AA/_ABBA, resilient_tas_spin_lock),                        *)
+(* kernel/bpf/rqspinlock.h (try_cmpxchg_tail), include/asm-generic/                         *)
+(* rqspinlock.h (res_spin_lock, res_spin_unlock, grab/release_held_lock_                    *)
+(* entry), kernel/locking/qspinlock.h (clear_pending, xchg_tail, set_locked,                *)
+(* the generic queued_fetch_set_pending_acquire, ...), include/asm-generic/                 *)
+(* qspinlock.h (queued_spin_trylock), kernel/locking/mcs_spinlock.h                         *)
+(* (arch_mcs_spin_lock/unlock_contended), arch/x86/include/asm/qspinlock.h                  *)
+(* (the x86 queued_fetch_set_pending_acquire).                                              *)
+(*                                                                                          *)
+(* rqspinlock is qspinlock (a lock word with a locked byte, a pending bit                   *)
+(* and the tail of an MCS queue of per-CPU nodes) whose lock attempt can                    *)
+(* fail: res_spin_lock returns 0, -EDEADLK (an AA or ABBA deadlock was seen                 *)
+(* in the per-CPU held-lock tables) or -ETIMEDOUT (the last line of                         *)
+(* defence). BPF programs run in any context, so a lock attempt may                         *)
+(* interrupt, on the same CPU, the holder or a waiter of the same lock.                     *)
+(*                                                                                          *)
+(* THE VERSION IS A CONSTANT of this one spec. Each version is the code of                  *)
+(* a kernel release as far as the modeled paths go; commits by Kumar                        *)
+(* Kartikeya Dwivedi; links https://git.kernel.org/torvalds/c/<id>.                         *)
+(*  "v6.15" as merged for 6.15: pull "BPF resilient spin_lock for 6.15",                    *)
+(*          bpf-next merge 6ffb9017e932, mainline merge 494e7fe591bf; read at               *)
+(*          torvalds/linux 5709be4c35ba.                                                    *)
+(*  "v6.17" v6.15 + 0d80e7f951be "Choose trylock fallback for NMI                           *)
+(*          waiters" (bpf fixes tree, Sep 2025; mainline v6.17, stable                      *)
+(*          6.16.y): FALLBACK is idx >= 4 || in_nmi(), the body unchanged                   *)
+(*          (the trylock loop with check_timeout, T). Read in a later bpf                   *)
+(*          tree (kernel-patches/bpf 11487a112a3a) whose only other change on               *)
+(*          the modeled paths is the -ETIMEDOUT of a cancelled waiter, which                *)
+(*          came with "Adjust return value for queue destruction" (Nov 2025,                *)
+(*          v6.19-rc1) and is given to v6.19 here, not to v6.17.                            *)
+(*  "v6.19" after the Oct-Nov 2025 reworks (v6.19-rc1): beb7021a6003 entry                  *)
+(*          before the fast path, unlock releases before it pops;                           *)
+(*          5860f5ce479f AA at the start of each wait; 087849cca31d AA before               *)
+(*          queueing; 81d5a6a43859 FALLBACK for idx >= 4 or an NMI at idx > 0               *)
+(*          and 30dc2f7025fe one trylock there, else -EDEADLK; 7bd6e5ce5be6 a               *)
+(*          head that sees -EDEADLK hands the queue over; "Adjust return value              *)
+(*          for queue destruction" (id not known) a cancelled waiter returns                *)
+(*          -ETIMEDOUT. Read at yailabs/yai 5f6e5cf60127, which already has                 *)
+(*          82f3b142c99c (see v7.0): v6.19's TAS fallback is the code before                *)
+(*          that commit (its 6.19 stable review diff, 2026-02-24): in an x86                *)
+(*          guest res_spin_lock and resilient_tas_spin_lock both push.                      *)
+(*  "v7.0"  v6.19 + 82f3b142c99c "Fix TAS fallback lock entry creation"                     *)
+(*          (mainline v7.0-rc1; stable 6.18.y, 6.19.y): the caller pushes the               *)
+(*          entry, resilient_tas_spin_lock no longer does (it still pops it                 *)
+(*          when it fails). Read at yailabs/yai 5f6e5cf60127.                               *)
+(*  "v7.2"  v7.0 + 7a3c0289c3c8 "Reset tail when preserving queue on                        *)
+(*          deadlock" (v7.2-rc7; stable 7.1.y): the newest code we can read.                *)
+(*          ASSUMED LINES: no upstream diff of 7a3c0289c3c8 was readable; the               *)
+(*          -EDEADLK block of the head (actions try_cmpxchg_tail and                        *)
+(*          arch_mcs_spin_unlock_contended at pc "handover_deadlock" and                    *)
+(*          "handover_deadlock_wait") is taken from the author's tree                       *)
+(*          kkdwivedi/linux dac585f6c185 (kernel/bpf/rqspinlock.c), which                   *)
+(*          matches the commit's subject: if no successor is linked, the head               *)
+(*          tries try_cmpxchg_tail(lock, tail, 0) and, if it was the tail,                  *)
+(*          leaves with -EDEADLK signalling nobody; if the cmpxchg fails a                  *)
+(*          successor exists: wait for it to link and write 1 (hand over), as               *)
+(*          before; a successor already linked gets 1 at once. Everything                   *)
+(*          else of v7.2 is v7.0. Not modeled: the smp_cond_load_acquire_                   *)
+(*          timeout rework of check_timeout (Ankur Arora), not in that tree;                *)
+(*          whether mainline has it is not known.                                           *)
+(* Resilient = FALSE is plain qspinlock (no checks, no timeouts, no held-                   *)
+(* lock table): the negative baseline. TasFallback selects the test-and-set                 *)
+(* lock: "native" (no queued spinlocks: res_spin_lock is the TAS loop) or                   *)
+(* "virt" (x86 guest with virt_spin_lock_key: the slow path goes to the TAS                 *)
+(* loop).                                                                                   *)
+(*                                                                                          *)
+(* ARCHITECTURE CONSTANTS (interleaving points inside one kernel function):                 *)
+(*  SetPending = "fetch_or": queued_fetch_set_pending_acquire is one atomic                 *)
+(*          fetch_or (the generic kernel/locking/qspinlock.h).                              *)
+(*             = "x86": arch/x86/include/asm/qspinlock.h: a "lock btsl" of                  *)
+(*          the pending bit (action queued_fetch_set_pending_acquire), then a               *)
+(*          separate atomic_read of the rest of the word (action                            *)
+(*          queued_fetch_set_pending_read): the value the slow path decides on              *)
+(*          is the old pending bit and locked/tail of a later moment.                       *)
+(*  AbbaScan = "atomic": check_deadlock_ABBA reads every table in one step                  *)
+(*          and any CPU found first decides (A3).                                           *)
+(*           = "stepwise": one access per step, in a fixed CPU order                        *)
+(*          (ScanOrder; no CPU symmetry), per remote CPU: READ_ONCE(cnt)                    *)
+(*          (abba_read_cnt); atomic_read_acquire of the lock word, released                 *)
+(*          ends the scan with 0 (abba_is_lock_released); skip the own CPU,                 *)
+(*          cnt < 2, cnt > NrHeld; READ_ONCE(locks[cnt-1]), NULL skips the                  *)
+(*          CPU (abba_read_top); READ_ONCE(locks[i]) for i = 0..cnt-2                       *)
+(*          (abba_read_entry), at the first match the own table (a local                    *)
+(*          read) gives -EDEADLK or 0, which ends the scan. Interrupts may                  *)
+(*          come between any two of them. For small models; liveness models                 *)
+(*          use FairSpecStepwise (a deadline passes eventually: see below).                 *)
+(*                                                                                          *)
+(* THE LOCK WORD (32 bits, NR_CPUS < 16K), written (tail, pending, locked):                 *)
+(*                                                                                          *)
+(*   31                     18 17   16 15           9   8   7            0                  *)
+(*  +-------------------------+-------+--------------+---+--------------+                   *)
+(*  |      tail CPU + 1       |  idx  |    unused    | P |    locked    |                   *)
+(*  +-------------------------+-------+--------------+---+--------------+                   *)
+(*   \____ tail: the last queued MCS node ________/  pending  owner byte                    *)
+(*                                                                                          *)
+(* Here lock[l] = [locked |-> 0..1, pending |-> 0..1, tail |-> <<cpu, idx>>                 *)
+(* or <<>> for "no tail"]. Per CPU: node[c][0..NrNodes-1] (rqnodes[], with                  *)
+(* locked 0 = wait, 1 = you are the head, 2 = RES_TIMEOUT_VAL "abort", and                  *)
+(* next), count[c] (rqnodes[0].count: how many contexts of c are in the                     *)
+(* queue path) and rqh[c] (rqspinlock_held_locks: cnt = Len(rqh[c]), the                    *)
+(* first NrHeld entries are the recorded slots).                                            *)
+(*                                                                                          *)
+(* THE PATHS (one res_spin_lock attempt; [v] = from that version on,                        *)
+(* [..w] = up to that version):                                                             *)
+(*                                                                                          *)
+(*  res_spin_lock(l)                                                                        *)
+(*   [v6.19] grab_held_lock_entry(l)                                                        *)
+(*   cmpxchg (0,0,0) -> (0,0,1) ............................ 0                              *)
+(*   [..v6.17] grab_held_lock_entry(l) after the cmpxchg succeeded                          *)
+(*   resilient_queued_spin_lock_slowpath(l, val):                                           *)
+(*    [virt] resilient_tas_spin_lock: [..v6.19] grab_held_lock_entry;                       *)
+(*           loop {cmpxchg 0 -> 1; check_timeout (1 s)}                                     *)
+(*    val = (0,1,0): re-read a bounded number of times                                      *)
+(*    no pending, no tail: set pending (fetch_or; x86: btsl, then a read);                  *)
+(*    if we set it from 0 and there is no tail, we are THE PENDING WAITER                   *)
+(*    ([..v6.17] grab entry):                                                               *)
+(*       wait locked = 0, with check_timeout (T);                                           *)
+(*       clear_pending_set_locked ....................................... 0                 *)
+(*       failure: clear_pending, release_held_lock_entry ..... error                        *)
+(*    otherwise QUEUE ([v6.19] check_deadlock_AA first; [..v6.17] grab):                    *)
+(*       idx = count++; FALLBACK(idx) if no node may be used:                               *)
+(*         [v6.15] idx >= 4; [v6.17] idx >= 4 or an NMI: trylock loop                       *)
+(*         with check_timeout (T); [v6.19] idx >= 4 or (NMI and idx > 0):                   *)
+(*         one trylock, else -EDEADLK                                                       *)
+(*       init node; trylock; xchg_tail; if there was a tail: link prev.next                 *)
+(*       and wait node.locked # 0 (NO clock); 2 = abort: [..v6.17]                          *)
+(*       -EDEADLK, [v6.19] -ETIMEDOUT                                                       *)
+(*       HEAD: wait locked = 0 and pending = 0, with check_timeout (2T);                    *)
+(*         -EDEADLK: [..v6.17] abort the queue; [v6.19] wait for next, make                 *)
+(*                   it the head (next.locked = 1), fail; [v7.2] if no next                 *)
+(*                   is linked, try_cmpxchg_tail(me -> 0) first: success                    *)
+(*                   leaves (-EDEADLK), failure waits for next as before                    *)
+(*         -ETIMEDOUT: abort the queue                                                      *)
+(*       claim: cmpxchg (me,0,0) -> (0,0,1) if we are the tail, else                        *)
+(*         set_locked, wait for next, next.locked = 1 ...................... 0              *)
+(*       ABORT: try_cmpxchg_tail(me -> 0) if we are the tail (the last                      *)
+(*         leaver resets the tail), else wait for next and write 2 into                     *)
+(*         next.locked (the cascade: the successor aborts in turn)                          *)
+(*       count--; on failure release_held_lock_entry ................ error                 *)
+(*  res_spin_unlock(l): [..v6.17] pop the entry, then release locked = 0;                   *)
+(*                      [v6.19] release locked = 0, then pop the entry.                     *)
+(*                                                                                          *)
+(* DEADLOCK CHECKS (over the tables as they are at that step):                              *)
+(*   AA(l): l is in our table below our own top entry.                                      *)
+(*   ABBA(l): a remote CPU d with 2 <= cnt <= NrHeld has l below its top;                   *)
+(*     the first such d decides: deadlock iff d's top entry is below our                    *)
+(*     own top. Where they run: [..v6.17] AA and ABBA only from the second                  *)
+(*     check_timeout call of a wait (>= 1 ms after the first); [v6.19] AA                   *)
+(*     before queueing and on the first check_timeout call of every wait,                   *)
+(*     ABBA on the later calls.                                                             *)
+(*                                                                                          *)
+(* CONTEXTS AND SCRIPTS. Each CPU runs a stack of contexts: the task, an IRQ                *)
+(* and an NMI. An IRQ may arrive at any step of the task, an NMI at any                     *)
+(* step of the task or the IRQ; an interrupt runs to completion before the                  *)
+(* interrupted context continues. Each context runs Scripts[c][x]: lock and                 *)
+(* unlock operations over Locks, unlocking in LIFO order (the verifier                      *)
+(* enforces it for BPF programs); after the first failed attempt it                         *)
+(* releases what it holds (LIFO) and stops. Ghost: ctx.owns is what the                     *)
+(* context really owns (from the atomic step that acquires the lock word to                 *)
+(* the release store); ctx.why is the cause of a failure.                                   *)
+(*                                                                                          *)
+(* TIME AND THE TIMEOUT RULE. Time is not modeled. Only four waits measure                  *)
+(* time: the pending waiter (T), the queue head (2T), the v6.15/v6.17                       *)
+(* FALLBACK trylock loop (T) and the TAS loop (1 s). While such a wait's                    *)
+(* condition is false, RES_CHECK_TIMEOUT calls check_timeout, modeled by                    *)
+(* three steps:                                                                             *)
+(*   check_timeout_arm      the first call of the wait: arms the deadline;                  *)
+(*                          [v6.19] runs check_deadlock_AA. Arming alone is                 *)
+(*                          invisible to every other context, so it is                      *)
+(*                          merged into the step that starts the wait                       *)
+(*                          (ts = "armed"); it stays a step of its own only                 *)
+(*                          when its AA check will fail (ts = "unarmed"):                   *)
+(*                          the own table cannot change while we run (exact                 *)
+(*                          as long as interrupts leave the table as they                   *)
+(*                          found it, which HeldTableMatches checks).                       *)
+(*   check_deadlock         a later call, >= 1 ms after the last one:                       *)
+(*                          [..v6.17] AA then ABBA, [v6.19] ABBA (stepwise:                 *)
+(*                          the v6.15/v6.17 AA, then the start of the scan).                *)
+(*   check_timeout_expired  the deadline passed: -ETIMEDOUT.                                *)
+(* RULE: a deadline may pass at any moment after at least one                               *)
+(* check_deadlock of the same wait came out clean (ts = "checked"), and                     *)
+(* never before. Reasons: (1) 1 ms is far below T = 250 ms, so the kernel                   *)
+(* scans many times before any deadline; (2) the owner, the pending waiter                  *)
+(* or the waiters ahead may be slow for any reason the model does not see                   *)
+(* (a long critical section, a preempted vCPU, interrupts), so a timeout is                 *)
+(* possible whenever a waiter waits, even when everybody else progresses.                   *)
+(* Timeouts are a nondeterministic choice, never forced (with the stepwise                  *)
+(* scan, FairSpecStepwise adds strong fairness of check_timeout_expired:                    *)
+(* otherwise a wait could rescan forever). Waits WITHOUT a clock: a                         *)
+(* non-head waiter on its node, a head waiting for its successor to link                    *)
+(* (after set_locked, in the abort, in the v6.19 deadlock handover and the                  *)
+(* v7.2 one after a failed tail reset): these may wait forever. Under weak                  *)
+(* fairness of each CPU's running context every timed wait ends (by its                     *)
+(* exit, a deadlock verdict or the timeout), so AttemptsReturn can only fail                *)
+(* through an untimed wait, or through a context that never runs again                      *)
+(* because an interrupt above it never returns. Which scenarios show which                  *)
+(* such hang is what the sweep reports (README); each model stops at its                    *)
+(* first violation.                                                                         *)
+(*                                                                                          *)
+(* ABSTRACTIONS, and what they buy:                                                         *)
+(*  A1 Sequential consistency; each step is one atomic access of the kernel                 *)
+(*     (load, store, cmpxchg, xchg, fetch_or) plus local computation; the                   *)
+(*     exceptions, accesses merged into one step, are A2, A3 (atomic scan),                 *)
+(*     A10 and A11 (generic set-pending).                                                   *)
+(*  A2 Steps that touch only per-CPU data that no other CPU reads are                       *)
+(*     merged into the step before: idx = count++ with the node init (and                   *)
+(*     the v6.15/v6.17 queue grab); the arming call of check_timeout; the                   *)
+(*     slot store and the cnt update of grab/release_held_lock_entry (a                     *)
+(*     remote scan of the half-done update could only see a NULL top and                    *)
+(*     skip the CPU; v6.15's res_spin_unlock does its cnt-- after the                       *)
+(*     release store, so its pop is merged across that step: the Java twin                  *)
+(*     keeps the kernel's order and reads a NULL slot as popped, see the                    *)
+(*     README's Conformance section); and, where FALLBACK cannot read idx                   *)
+(*     (v6.15, v6.17, qspinlock), the count-- that leaves the queue path                    *)
+(*     (there the count only names the node of a later interrupt; from                      *)
+(*     v6.19 release_node is a step: its NMI FALLBACK reads idx).                           *)
+(*     REDUCTION: several steps per attempt (-19% on 6.15, two CPUs).                       *)
+(*  A3 With AbbaScan = "atomic", check_deadlock_ABBA reads every table in                   *)
+(*     one step, and the order of for_each_possible_cpu is abstracted to                    *)
+(*     "any CPU found first decides" (an over-approximation of the fixed                    *)
+(*     order), which keeps the model CPU-symmetric. The kernel reads each                   *)
+(*     count, lock word, top slot and entry separately and can be                           *)
+(*     interrupted mid-scan: AbbaScan = "stepwise" models that (README:                     *)
+(*     what changes). REDUCTION: symmetry over CPUs (x6 on three CPUs).                     *)
+(*  A4 The bounded re-read of (0,1,0) is one re-read (PENDING_LOOPS = 1, as                 *)
+(*     in generic code; x86 uses 512, whose intermediate reads are not                      *)
+(*     observable).                                                                         *)
+(*  A5 count++ is atomic with respect to interrupts of the same CPU.                        *)
+(*  A6 A context that is done or has not started keeps no locals (a trace                   *)
+(*     shows its last return value on the step that returns); why is reset                  *)
+(*     when the failed attempt returns; each interrupt context runs its                     *)
+(*     script at most once; scripts are short.                                              *)
+(*     REDUCTION: canonical context records, short scripts.                                 *)
+(*  A7 The table keeps every pushed lock; only the first NrHeld are visible                 *)
+(*     to the checks and an ABBA scan skips a CPU whose cnt exceeds NrHeld,                 *)
+(*     the kernel's overflow behaviour (models use NrHeld = 31, except                      *)
+(*     rq_v619_overflow with NrHeld = 1).                                                   *)
+(*  A8 NrNodes (_Q_MAX_NODES = 4) is a constant; three contexts never reach                 *)
+(*     idx >= 4, so rq_v615_no_node uses NrNodes = 1 to exercise FALLBACK.                  *)
+(*  A9 The lock word is three fields (the NR_CPUS < 16K layout, whose                       *)
+(*     pending and tail updates are byte and halfword stores).                              *)
+(*  A10 The head's local next (READ_ONCE(node->next) after its MCS wait) is                 *)
+(*     the node's next at the step that uses it: a successor that linked in                 *)
+(*     between makes the kernel's v7.2 try_cmpxchg_tail fail (no effect)                    *)
+(*     before the same hand-over.                                                           *)
+(*  A11 With SetPending = "fetch_or" the pending bit and the rest of the                    *)
+(*     word are one snapshot; on x86 they are not (SetPending = "x86").                     *)
+(*                                                                                          *)
+(* ACTIONS: each names the kernel step it models; the steps of the Java                     *)
+(* twin (enum rqspin.lock.Step) carry the same names. Files are of                          *)
+(* torvalds/linux, e.g. https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/ *)
+(* tree/kernel/bpf/rqspinlock.c?h=v6.19; "series" is the rqspinlock series as merged        *)
+(* (https://git.kernel.org/torvalds/c/494e7fe591bf); the other ids are commits,             *)
+(* https://git.kernel.org/torvalds/c/<id>.                                                  *)
+(* action: kernel file: function (the step) [commit]                                        *)
+(*  interrupt: IRQ/NMI entry, a context starts running                                      *)
+(*  grab_held_lock_entry: include/asm-generic/rqspinlock.h: grab_held_lock_entry, in        *)
+(*    res_spin_lock [v6.19] (pc grab_entry); [..v6.17] after the fast path (fast_grab), for *)
+(*    the pending waiter (pending_grab), at queue: (in grab_mcs_node); in                   *)
+(*    resilient_tas_spin_lock [..v6.19] (tas_grab) [series; beb7021a6003 moved it before    *)
+(*    the fast path; 82f3b142c99c: TAS no longer pushes, its caller does]                   *)
+(*  fastpath_cmpxchg: include/asm-generic/rqspinlock.h: res_spin_lock's                     *)
+(*    atomic_try_cmpxchg_acquire 0 -> _Q_LOCKED_VAL [series]                                *)
+(*  pending_reread: kernel/bpf/rqspinlock.c: resilient_queued_spin_lock_slowpath, the       *)
+(*    bounded atomic_cond_read_relaxed of (0,1,0) [series]                                  *)
+(*  queued_fetch_set_pending_acquire: kernel/locking/qspinlock.h (one fetch_or) or          *)
+(*    arch/x86/include/asm/qspinlock.h (the lock btsl) [series]                             *)
+(*  queued_fetch_set_pending_read: arch/x86/include/asm/qspinlock.h: the atomic_read after  *)
+(*    the btsl [x86 only]                                                                   *)
+(*  clear_pending: kernel/locking/qspinlock.h: clear_pending, the undo or the failing       *)
+(*    pending waiter [series]                                                               *)
+(*  pending_wait_owner: rqspinlock.c: res_smp_cond_load_acquire(&lock->locked, !VAL ||      *)
+(*    RES_CHECK_TIMEOUT(...)) ends [series]                                                 *)
+(*  clear_pending_set_locked: kernel/locking/qspinlock.h [series]                           *)
+(*  check_deadlock_AA_queue: rqspinlock.c: check_deadlock_AA at queue: [087849cca31d]       *)
+(*  grab_mcs_node: rqspinlock.c: idx = count++, FALLBACK(idx)?, grab_mcs_node, node init    *)
+(*    [series; FALLBACK: 0d80e7f951be, 81d5a6a43859]                                        *)
+(*  queued_spin_trylock: include/asm-generic/qspinlock.h: on the cold node; in FALLBACK the *)
+(*    loop [..v6.17] or one try [series; 30dc2f7025fe]                                      *)
+(*  xchg_tail: kernel/locking/qspinlock.h: xchg_tail [series]                               *)
+(*  link_prev: rqspinlock.c: WRITE_ONCE(prev->next, node) [series]                          *)
+(*  arch_mcs_spin_lock_contended: kernel/locking/mcs_spinlock.h, the non-head wait; 2 =     *)
+(*    abort: -EDEADLK, [v6.19] -ETIMEDOUT [series; "Adjust return value for queue           *)
+(*    destruction"]                                                                         *)
+(*  head_wait_owner_pending: rqspinlock.c: res_atomic_cond_read_acquire(&lock->val,         *)
+(*    !(VAL & _Q_LOCKED_PENDING_MASK) || RES_CHECK_TIMEOUT(...)) ends [series]              *)
+(*  claim_cmpxchg: rqspinlock.c: the head's atomic_try_cmpxchg_relaxed (n,0,0) -> (0,0,1)   *)
+(*    [series]                                                                              *)
+(*  set_locked: kernel/locking/qspinlock.h: set_locked [series]                             *)
+(*  arch_mcs_spin_unlock_contended: rqspinlock.c and mcs_spinlock.h: wait for next,         *)
+(*    next->locked = 1; [v6.19] also on -EDEADLK [series; 7bd6e5ce5be6; 7a3c0289c3c8]       *)
+(*  try_cmpxchg_tail: kernel/bpf/rqspinlock.h: try_cmpxchg_tail at waitq_timeout; [v7.2]    *)
+(*    also on -EDEADLK (ASSUMED lines, see v7.2) [164c246571e9; 7a3c0289c3c8]               *)
+(*  abort_signal_next: rqspinlock.c waitq_timeout: wait for next,                           *)
+(*    WRITE_ONCE(next->locked, RES_TIMEOUT_VAL) [164c246571e9]                              *)
+(*  release_node: rqspinlock.c release: / err_release_node: __this_cpu_dec(count) [series]  *)
+(*  release_held_lock_entry: include/asm-generic/rqspinlock.h, at err_release_entry and in  *)
+(*    resilient_tas_spin_lock [series]                                                      *)
+(*  tas_cmpxchg: rqspinlock.c: resilient_tas_spin_lock's atomic_try_cmpxchg 0 -> 1          *)
+(*    [c9102a68c070]                                                                        *)
+(*  check_timeout_arm: rqspinlock.c: check_timeout, the first call of a wait; [v6.19] its   *)
+(*    check_deadlock_AA [series; 5860f5ce479f]                                              *)
+(*  check_deadlock: rqspinlock.c: check_timeout, a later call: check_deadlock               *)
+(*    [..v6.17] / check_deadlock_ABBA [v6.19] [series; 5860f5ce479f]                        *)
+(*  check_timeout_expired: rqspinlock.c: check_timeout, time > timeout_end [series]         *)
+(*  abba_read_cnt, abba_is_lock_released, abba_read_top, abba_read_entry: rqspinlock.c:     *)
+(*    check_deadlock_ABBA, one access each (AbbaScan = "stepwise" only) [series]            *)
+(*  res_spin_unlock_release: include/asm-generic/rqspinlock.h: res_spin_unlock's            *)
+(*    smp_store_release(&lock->locked, 0) [series; beb7021a6003: the order]                 *)
+(*  res_spin_unlock_pop: res_spin_unlock: locks[cnt - 1] = NULL, cnt-- [same]               *)
+(*  Terminated: every script has ended (no deadlock)                                        *)
+(*                                                                                          *)
+(* PROPERTIES (defined at the end, each with what it protects): TypeOK,                     *)
+(* MutualExclusion, LockWordMatchesOwner, HeldTableMatches, QueueWellFormed,                *)
+(* QueueLive, AtMostOnePending, QuiescentLockWordClean (invariants);                        *)
+(* FailedAttemptClean, DeadlockIsReal, DetectionIsReal, AAIsReal,                           *)
+(* AAIsDetected (action properties, checked on the step where an attempt                    *)
+(* fails); AttemptsReturn, LocksReleased (liveness). The models and the                     *)
+(* verdict of each version are in spec/models.json and the README.                          *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets, TLC
 
 CONSTANTS
-    Version,      \* "v6.15" (as merged) or "v6.19" (after the Oct-Nov 2025 reworks)
+    Version,      \* "v6.15" | "v6.17" | "v6.19" | "v7.0" | "v7.2" (see the header)
     Resilient,    \* TRUE: rqspinlock; FALSE: plain qspinlock (no checks, no timeouts)
     TasFallback,  \* "none" | "native" (no queued spinlocks) | "virt" (x86 guest, virt_spin_lock_key on)
+    SetPending,   \* "fetch_or" (generic) | "x86" (btsl, then a separate read)
+    AbbaScan,     \* "atomic" (one step, any order) | "stepwise" (one access per step, ScanOrder)
     CPUs,         \* the CPUs
     Locks,        \* the locks
     Scripts,      \* [CPUs -> [Ctxs -> Seq(Op)]]: the BPF-program-like scripts
@@ -265,10 +370,31 @@ Nested(s, stack) ==
               /\ stack[Len(stack)] = op[2]
               /\ Nested(Tail(s), SubSeq(stack, 1, Len(stack) - 1))
 
-ASSUME Version \in {"v6.15", "v6.19"}
+(***************************************************************************)
+(* Versions, oldest first, and what each commit changed (see the header).  *)
+(***************************************************************************)
+VersionOrder == <<"v6.15", "v6.17", "v6.19", "v7.0", "v7.2">>
+Rank(v) == CHOOSE i \in DOMAIN VersionOrder : VersionOrder[i] = v
+Since(v) == Rank(Version) >= Rank(v)
+
+(* beb7021a6003, 5860f5ce479f, 087849cca31d, 81d5a6a43859, 30dc2f7025fe,    *)
+(* 7bd6e5ce5be6 and "Adjust return value for queue destruction": v6.19.    *)
+EarlyEntry        == Since("v6.19")  \* entry before the fast path; unlock releases, then pops
+AAEarly           == Since("v6.19")  \* AA at the first check_timeout call and before queueing
+NmiFallbackNested == Since("v6.19")  \* FALLBACK for an NMI at idx > 0 (81d5a6a43859)
+NmiFallbackAlways == Version = "v6.17" \* FALLBACK for every NMI (0d80e7f951be)
+FallbackSpins     == ~Since("v6.19") \* FALLBACK loops with check_timeout (until 30dc2f7025fe)
+HeadHandsOver     == Since("v6.19")  \* a head seeing -EDEADLK hands over (7bd6e5ce5be6)
+CascadeTimedOut   == Since("v6.19")  \* a cancelled waiter returns -ETIMEDOUT ("Adjust return value")
+TasPushesEntry    == ~Since("v7.0")  \* resilient_tas_spin_lock pushes (until 82f3b142c99c)
+DeadlockResetsTail == Since("v7.2")  \* the -EDEADLK head resets the tail (7a3c0289c3c8, ASSUMED)
+
+ASSUME Version \in Range(VersionOrder)
 ASSUME Resilient \in BOOLEAN
 ASSUME TasFallback \in {"none", "native", "virt"}
 ASSUME ~Resilient => TasFallback = "none"
+ASSUME SetPending \in {"fetch_or", "x86"}
+ASSUME AbbaScan \in {"atomic", "stepwise"}
 ASSUME NrHeld \in Nat \ {0} /\ NrNodes \in Nat \ {0}
 ASSUME Scripts \in [CPUs -> [Ctxs -> Seq(Ops)]]
 ASSUME \A c \in CPUs, x \in Ctxs :
@@ -288,25 +414,34 @@ vars == <<lock, node, count, rqh, ctx>>
 (* Program counters.                                                       *)
 (***************************************************************************)
 QueuedPcs == {"link_prev", "wait_mcs", "head_wait", "claim", "set_locked", "handover",
-              "handover_deadlock", "abort", "abort_signal"}
+              "handover_deadlock", "handover_deadlock_wait", "abort", "abort_signal"}
 PendingPcs == {"pending_grab", "pending_wait", "pending_claim", "pending_fail"}
 AttemptPcs == {"grab_entry", "fast_cas", "fast_grab", "pending_reread", "set_pending",
-               "undo_pending", "queue", "trylock_cold", "fallback", "xchg_tail",
-               "release_node", "err_release_node", "err_release_entry",
+               "set_pending_read", "undo_pending", "queue", "trylock_cold", "fallback",
+               "xchg_tail", "release_node", "err_release_node", "err_release_entry",
                "tas_grab", "tas_spin", "tas_fail"} \cup QueuedPcs \cup PendingPcs
 UnlockPcs == {"unlock_release", "unlock_pop"}
 Pcs == AttemptPcs \cup UnlockPcs \cup {"idle", "done"}
 
-(* Where the held-lock entry is pushed: "early", before the fast path (v6.19); *)
-(* "late", once the lock word said which path (v6.15); "none": qspinlock     *)
-(* (Resilient = FALSE) has no table, like the kernel's queued_spin_lock.    *)
-EntryAt == IF ~Resilient THEN "none" ELSE IF Version = "v6.19" THEN "early" ELSE "late"
+(* Where the held-lock entry is pushed: "early", before the fast path (v6.19 *)
+(* on); "late", once the lock word said which path (v6.15, v6.17); "none":   *)
+(* qspinlock (Resilient = FALSE) has no table, like queued_spin_lock.       *)
+EntryAt == IF ~Resilient THEN "none" ELSE IF EarlyEntry THEN "early" ELSE "late"
 LockStart   == IF TasFallback = "native" THEN "tas_grab"
                ELSE IF EntryAt = "early" THEN "grab_entry" ELSE "fast_cas"
 UnlockStart == IF EntryAt = "late" THEN "unlock_pop" ELSE "unlock_release"
 
+(* The state of a stepwise ABBA scan (AbbaScan = "stepwise"): k indexes      *)
+(* ScanOrder (0: no scan), ph the next access, cnt / top / i what was read.  *)
+NoScan == [k |-> 0, ph |-> "none", cnt |-> 0, top |-> NoLock, i |-> 0]
+NCpus == Cardinality(CPUs)
+(* for_each_possible_cpu: a fixed order of the CPUs (models that use it have *)
+(* no CPU symmetry; TLC's CHOOSE is deterministic).                          *)
+ScanOrder == CHOOSE s \in [1 .. NCpus -> CPUs] : Range(s) = CPUs
+
 Fresh == [pc |-> "idle", ip |-> 1, lk |-> NoLock, ret |-> OK, why |-> "none",
-          idx |-> -1, prev |-> NoNode, ts |-> "none", owns |-> <<>>, base |-> 0]
+          idx |-> -1, prev |-> NoNode, ts |-> "none", owns |-> <<>>, base |-> 0,
+          pend |-> 0, scan |-> NoScan]
 
 (* Start the next operation of a context whose previous one has completed:   *)
 (* the next script op, or, after a failed attempt, the next LIFO release.     *)
@@ -353,9 +488,10 @@ NonTop(c) == {rqh[c][i] : i \in 1 .. VisibleCnt(c) - 1}
 AAIn(t, l) == \E i \in 1 .. Min(NrHeld, Len(t)) - 1 : t[i] = l
 AAFound(c, l) == AAIn(rqh[c], l)
 
-(* check_deadlock_ABBA: the first remote CPU found holding l (in its non-top  *)
-(* entries) decides: deadlock iff its top entry is held by us. The scan order *)
-(* (for_each_possible_cpu) is abstracted to any order, see the header.       *)
+(* check_deadlock_ABBA (AbbaScan = "atomic"): the first remote CPU found     *)
+(* holding l (in its non-top entries) decides: deadlock iff its top entry is *)
+(* held by us. The scan order (for_each_possible_cpu) is abstracted to any   *)
+(* order, see A3.                                                            *)
 ABBADeciders(c, l) ==
     {d \in CPUs \ {c} : /\ Len(rqh[d]) >= 2
                         /\ Len(rqh[d]) <= NrHeld
@@ -366,22 +502,23 @@ ABBAOutcomes(c, l) ==
 
 (* The deadlock check of a later check_timeout call (>= 1 ms after the last). *)
 CheckOutcomes(c, l) ==
-    IF Version = "v6.15" /\ AAFound(c, l) THEN {"AA"} ELSE ABBAOutcomes(c, l)
+    IF ~AAEarly /\ AAFound(c, l) THEN {"AA"} ELSE ABBAOutcomes(c, l)
 
 (* The state of the deadline at the start of a wait whose table will be t.   *)
 (* The first check_timeout call arms the deadline, a step no other CPU can  *)
-(* observe, merged into the step that starts the wait; except in v6.19 when *)
-(* its check_deadlock_AA will fail (the table of the own CPU cannot change   *)
-(* while this context runs), which stays a step: check_timeout_arm.         *)
-WaitTs(t, l) == IF Version = "v6.19" /\ Resilient /\ AAIn(t, l) THEN "unarmed" ELSE "armed"
+(* observe, merged into the step that starts the wait; except from v6.19    *)
+(* when its check_deadlock_AA will fail (the table of the own CPU cannot     *)
+(* change while this context runs), which stays a step: check_timeout_arm.  *)
+WaitTs(t, l) == IF AAEarly /\ Resilient /\ AAIn(t, l) THEN "unarmed" ELSE "armed"
 (* Leaving the queue path: __this_cpu_dec(rqnodes[0].count), then return (ok) *)
 (* or release the table entry. count only matters to a later grab_mcs_node   *)
 (* of an interrupt on this CPU: as the name of its node, and through         *)
-(* FALLBACK(idx). When FALLBACK cannot depend on it (6.15 or qspinlock with   *)
-(* at least one node per context) the dec is merged into the step that       *)
-(* leaves the queue (the states differ only in node names); otherwise, as in *)
-(* v6.19 where an NMI at idx > 0 takes the fallback, release_node is a step. *)
-MergeCountDec == (Version = "v6.15" \/ ~Resilient) /\ NrNodes >= Cardinality(Ctxs)
+(* FALLBACK(idx). When FALLBACK cannot depend on it (v6.15, v6.17 or         *)
+(* qspinlock with at least one node per context) the dec is merged into the *)
+(* step that leaves the queue (the states differ only in node names);        *)
+(* otherwise, as from v6.19 where an NMI at idx > 0 takes the fallback,     *)
+(* release_node is a step.                                                   *)
+MergeCountDec == (~NmiFallbackNested \/ ~Resilient) /\ NrNodes >= Cardinality(Ctxs)
 LeaveNode(c, x, r, ok) ==
     IF MergeCountDec
     THEN /\ count' = [count EXCEPT ![c] = @ - 1]
@@ -390,7 +527,9 @@ LeaveNode(c, x, r, ok) ==
          /\ Set(c, x, [r EXCEPT !.pc = IF ok THEN "release_node" ELSE "err_release_node"])
 
 (* FALLBACK(idx): no MCS node for this attempt. *)
-Fallback(x, i) == i >= NrNodes \/ (Resilient /\ Version = "v6.19" /\ x = "nmi" /\ i > 0)
+Fallback(x, i) == \/ i >= NrNodes
+                  \/ (Resilient /\ NmiFallbackAlways /\ x = "nmi")
+                  \/ (Resilient /\ NmiFallbackNested /\ x = "nmi" /\ i > 0)
 
 Init ==
     /\ lock  = [l \in Locks |-> Free]
@@ -425,11 +564,16 @@ grab_held_lock_entry(c, x) ==
                    [] r.pc = "tas_grab"     -> [r EXCEPT !.pc = "tas_spin", !.ts = WaitTs(rqh'[c], r.lk)])
     /\ UNCHANGED <<lock, node, count>>
 
-SlowEntry(w) ==
-    IF TasFallback = "virt" THEN "tas_grab"
-    ELSE IF w = PendingOnly THEN "pending_reread"
-    ELSE IF w.pending = 1 \/ w.tail # NoNode THEN "queue"
-    ELSE "set_pending"
+(* Where the slow path starts after the fast path saw the word w. In an x86 *)
+(* guest it is resilient_tas_spin_lock, which pushes its own entry until    *)
+(* 82f3b142c99c (v7.0; before it, from v6.19 on, a second one).              *)
+SlowStart(c, r, w) ==
+    IF TasFallback = "virt"
+    THEN IF TasPushesEntry THEN [r EXCEPT !.pc = "tas_grab"]
+         ELSE [r EXCEPT !.pc = "tas_spin", !.ts = WaitTs(rqh[c], r.lk)]
+    ELSE [r EXCEPT !.pc = IF w = PendingOnly THEN "pending_reread"
+                          ELSE IF w.pending = 1 \/ w.tail # NoNode THEN "queue"
+                          ELSE "set_pending"]
 
 fastpath_cmpxchg(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
@@ -439,7 +583,7 @@ fastpath_cmpxchg(c, x) ==
             /\ Set(c, x, IF EntryAt = "late" THEN [Acquire(r) EXCEPT !.pc = "fast_grab"]
                          ELSE Done0(c, x, Acquire(r)))
        ELSE /\ lock' = lock
-            /\ Set(c, x, [r EXCEPT !.pc = SlowEntry(lock[l])])
+            /\ Set(c, x, SlowStart(c, r, lock[l]))
     /\ UNCHANGED <<node, count, rqh>>
 
 pending_reread(c, x) ==
@@ -448,15 +592,31 @@ pending_reread(c, x) ==
     /\ Set(c, x, [r EXCEPT !.pc = IF w.pending = 1 \/ w.tail # NoNode THEN "queue" ELSE "set_pending"])
     /\ UNCHANGED <<lock, node, count, rqh>>
 
+(* What the slow path does with val, the value queued_fetch_set_pending_     *)
+(* acquire returned: contention (a pending bit or a tail) queues, undoing    *)
+(* the bit if we set it; otherwise we are the pending waiter.                *)
+AfterSetPending(c, r, v) ==
+    IF SawContention(v)
+    THEN [r EXCEPT !.pc = IF v.pending = 0 THEN "undo_pending" ELSE "queue", !.pend = 0]
+    ELSE IF EntryAt = "late" THEN [r EXCEPT !.pc = "pending_grab", !.pend = 0]
+    ELSE [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs(rqh[c], r.lk), !.pend = 0]
+
+(* Generic: one atomic fetch_or. x86: lock btsl of the pending bit, whose    *)
+(* old value is kept for queued_fetch_set_pending_read.                      *)
 queued_fetch_set_pending_acquire(c, x) ==
     LET r == ctx[c][x]  l == r.lk  w == lock[l] IN
     /\ At(c, x, "set_pending")
     /\ lock' = [lock EXCEPT ![l].pending = 1]
-    /\ Set(c, x, IF SawContention(w)
-                 THEN [r EXCEPT !.pc = IF w.pending = 0 THEN "undo_pending" ELSE "queue"]
-                 ELSE IF EntryAt = "late" THEN [r EXCEPT !.pc = "pending_grab"]
-                 ELSE [r EXCEPT !.pc = "pending_wait", !.ts = WaitTs(rqh[c], r.lk)])
+    /\ Set(c, x, IF SetPending = "x86" THEN [r EXCEPT !.pc = "set_pending_read", !.pend = w.pending]
+                 ELSE AfterSetPending(c, r, w))
     /\ UNCHANGED <<node, count, rqh>>
+
+(* x86 only: val = old pending bit | (atomic_read(&lock->val) & ~pending).   *)
+queued_fetch_set_pending_read(c, x) ==
+    LET r == ctx[c][x]  w == lock[r.lk] IN
+    /\ At(c, x, "set_pending_read")
+    /\ Set(c, x, AfterSetPending(c, r, [w EXCEPT !.pending = r.pend]))
+    /\ UNCHANGED <<lock, node, count, rqh>>
 
 clear_pending(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
@@ -470,6 +630,7 @@ clear_pending(c, x) ==
 pending_wait_owner(c, x) ==
     LET r == ctx[c][x] IN
     /\ At(c, x, "pending_wait")
+    /\ r.scan = NoScan
     /\ OwnerGone(lock[r.lk])
     /\ Set(c, x, [r EXCEPT !.pc = "pending_claim", !.ts = "none"])
     /\ UNCHANGED <<lock, node, count, rqh>>
@@ -481,19 +642,19 @@ clear_pending_set_locked(c, x) ==
     /\ Set(c, x, Done0(c, x, Acquire(r)))
     /\ UNCHANGED <<node, count, rqh>>
 
-(* v6.19 (087849cca31d): AA check before queueing. *)
+(* From v6.19 (087849cca31d): AA check before queueing. *)
 check_deadlock_AA_queue(c, x) ==
     LET r == ctx[c][x] IN
     /\ At(c, x, "queue")
-    /\ Resilient /\ Version = "v6.19" /\ AAFound(c, r.lk)
+    /\ Resilient /\ AAEarly /\ AAFound(c, r.lk)
     /\ Set(c, x, [r EXCEPT !.ret = EDEADLK, !.why = "AA", !.pc = "err_release_entry"])
     /\ UNCHANGED <<lock, node, count, rqh>>
 
-(* queue: [6.15: grab_held_lock_entry]; idx = count++; FALLBACK(idx)? ; node init. *)
+(* queue: [v6.15, v6.17: grab_held_lock_entry]; idx = count++; FALLBACK(idx)? ; node init. *)
 grab_mcs_node(c, x) ==
     LET r == ctx[c][x]  i == count[c] IN
     /\ At(c, x, "queue")
-    /\ ~(Resilient /\ Version = "v6.19" /\ AAFound(c, r.lk))
+    /\ ~(Resilient /\ AAEarly /\ AAFound(c, r.lk))
     /\ count' = [count EXCEPT ![c] = @ + 1]
     /\ rqh' = IF EntryAt = "late" THEN [rqh EXCEPT ![c] = GrabEntry(@, r.lk)] ELSE rqh
     /\ IF Fallback(x, i)
@@ -508,6 +669,7 @@ queued_spin_trylock(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
     /\ r.pc \in {"trylock_cold", "fallback"}
     /\ Runs(c, x)
+    /\ r.scan = NoScan
     /\ IF lock[l] = Free
        THEN /\ lock' = [lock EXCEPT ![l] = LockedOnly]
             /\ LeaveNode(c, x, [Acquire(r) EXCEPT !.ts = "none"], TRUE)
@@ -515,7 +677,7 @@ queued_spin_trylock(c, x) ==
             /\ \/ /\ r.pc = "trylock_cold"
                   /\ count' = count
                   /\ Set(c, x, [r EXCEPT !.pc = "xchg_tail"])
-               \/ /\ r.pc = "fallback" /\ Resilient /\ Version = "v6.19"
+               \/ /\ r.pc = "fallback" /\ Resilient /\ ~FallbackSpins
                   /\ LeaveNode(c, x, [r EXCEPT !.ret = EDEADLK, !.why = "fallback", !.ts = "none"], FALSE)
     /\ UNCHANGED <<node, rqh>>
 
@@ -540,12 +702,13 @@ arch_mcs_spin_lock_contended(c, x) ==
     /\ s # 0
     /\ Set(c, x, IF s = 1 THEN [r EXCEPT !.pc = "head_wait", !.ts = WaitTs(rqh[c], r.lk)]
                  ELSE [r EXCEPT !.pc = "abort", !.why = "cascade",
-                                !.ret = IF Version = "v6.15" THEN EDEADLK ELSE ETIMEDOUT])
+                                !.ret = IF CascadeTimedOut THEN ETIMEDOUT ELSE EDEADLK])
     /\ UNCHANGED <<lock, node, count, rqh>>
 
 head_wait_owner_pending(c, x) ==
     LET r == ctx[c][x]  w == lock[r.lk] IN
     /\ At(c, x, "head_wait")
+    /\ r.scan = NoScan
     /\ w.locked = 0 /\ w.pending = 0
     /\ Set(c, x, [r EXCEPT !.pc = "claim", !.ts = "none"])
     /\ UNCHANGED <<lock, node, count, rqh>>
@@ -568,26 +731,34 @@ set_locked(c, x) ==
     /\ Set(c, x, [Acquire(r) EXCEPT !.pc = "handover"])
     /\ UNCHANGED <<node, count, rqh>>
 
-(* wait for next to link, then next->locked = 1: on success, and (v6.19) on   *)
-(* a deadlock detected by the head, which hands the head role over.          *)
+(* Wait for next to link, then next->locked = 1: on success, and (from      *)
+(* v6.19) on a deadlock detected by the head, which hands the head role     *)
+(* over (v7.2: when it was linked, or after the tail reset failed).          *)
 arch_mcs_spin_unlock_contended(c, x) ==
     LET r == ctx[c][x]  nx == node[c][r.idx].next IN
-    /\ r.pc \in {"handover", "handover_deadlock"}
+    /\ r.pc \in {"handover", "handover_deadlock", "handover_deadlock_wait"}
     /\ Runs(c, x)
     /\ nx # NoNode
     /\ node' = [node EXCEPT ![nx[1]][nx[2]].locked = 1]
     /\ LeaveNode(c, x, r, r.pc = "handover")
     /\ UNCHANGED <<lock, rqh>>
 
+(* try_cmpxchg_tail(lock, tail, 0): the aborting waiter that is still the    *)
+(* tail resets it and leaves; otherwise it signals its successor. v7.2       *)
+(* (7a3c0289c3c8, ASSUMED lines): the head that saw -EDEADLK and has no      *)
+(* successor linked tries the same; success leaves with -EDEADLK, signalling *)
+(* nobody; failure (a successor did xchg_tail) waits for it to link.         *)
 try_cmpxchg_tail(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
-    /\ At(c, x, "abort")
+    /\ r.pc \in {"abort", "handover_deadlock"}
+    /\ Runs(c, x)
+    /\ r.pc = "handover_deadlock" => DeadlockResetsTail /\ node[c][r.idx].next = NoNode
     /\ IF CasTailOk(lock[l], Me(c, x))
        THEN /\ lock' = [lock EXCEPT ![l].tail = NoNode]
             /\ LeaveNode(c, x, r, FALSE)
        ELSE /\ lock' = lock
             /\ count' = count
-            /\ Set(c, x, [r EXCEPT !.pc = "abort_signal"])
+            /\ Set(c, x, [r EXCEPT !.pc = IF r.pc = "abort" THEN "abort_signal" ELSE "handover_deadlock_wait"])
     /\ UNCHANGED <<node, rqh>>
 
 abort_signal_next(c, x) ==
@@ -618,6 +789,7 @@ release_held_lock_entry(c, x) ==
 tas_cmpxchg(c, x) ==
     LET r == ctx[c][x]  l == r.lk IN
     /\ At(c, x, "tas_spin")
+    /\ r.scan = NoScan
     /\ lock[l] = Free
     /\ lock' = [lock EXCEPT ![l] = LockedOnly]
     /\ Set(c, x, Done0(c, x, Acquire(r)))
@@ -625,44 +797,54 @@ tas_cmpxchg(c, x) ==
 
 (***************************************************************************)
 (* check_timeout, called by RES_CHECK_TIMEOUT while a wait condition is    *)
-(* false: the pending waiter, the queue head, the 6.15 FALLBACK loop and   *)
-(* the TAS loop. Non-head waiters never call it.                            *)
+(* false: the pending waiter, the queue head, the v6.15/v6.17 FALLBACK loop *)
+(* and the TAS loop. Non-head waiters never call it.                       *)
 (***************************************************************************)
 TimedPcs == {"pending_wait", "head_wait", "fallback", "tas_spin"}
 
+(* The wait's condition is false: for check_deadlock_ABBA's is_lock_released *)
+(* the same test with its mask (pending waiter _Q_LOCKED_MASK, head          *)
+(* _Q_LOCKED_PENDING_MASK, FALLBACK and TAS ~0u).                            *)
 StillWaiting(r) ==
     LET w == lock[r.lk] IN
     CASE r.pc = "pending_wait" -> ~OwnerGone(w)
       [] r.pc = "head_wait"    -> w.locked # 0 \/ w.pending # 0
       [] OTHER                 -> w # Free
 
-Timed(r) == r.pc \in TimedPcs /\ (r.pc = "fallback" => Version = "v6.15")
+Timed(r) == r.pc \in TimedPcs /\ (r.pc = "fallback" => FallbackSpins)
 
 FailPc(p, v) ==
     CASE p = "pending_wait" -> "pending_fail"
-      [] p = "head_wait"    -> IF v = EDEADLK /\ Version = "v6.19" THEN "handover_deadlock" ELSE "abort"
+      [] p = "head_wait"    -> IF v = EDEADLK /\ HeadHandsOver THEN "handover_deadlock" ELSE "abort"
       [] p = "fallback"     -> "err_release_node"
       [] p = "tas_spin"     -> "tas_fail"
-Fail(r, v, why) == [r EXCEPT !.ret = v, !.why = why, !.pc = FailPc(r.pc, v), !.ts = "none"]
+Fail(r, v, why) == [r EXCEPT !.ret = v, !.why = why, !.pc = FailPc(r.pc, v), !.ts = "none",
+                             !.scan = NoScan]
 
-(* First call of a waiting period: arms the deadline; v6.19 runs check_deadlock_AA. *)
+(* First call of a waiting period: arms the deadline; from v6.19 runs check_deadlock_AA. *)
 check_timeout_arm(c, x) ==
     LET r == ctx[c][x] IN
     /\ Timed(r) /\ Resilient /\ Runs(c, x) /\ StillWaiting(r)
     /\ r.ts = "unarmed"
-    /\ Set(c, x, IF Version = "v6.19" /\ AAFound(c, r.lk) THEN Fail(r, EDEADLK, "AA")
+    /\ Set(c, x, IF AAEarly /\ AAFound(c, r.lk) THEN Fail(r, EDEADLK, "AA")
                  ELSE [r EXCEPT !.ts = "armed"])
     /\ UNCHANGED <<lock, node, count, rqh>>
 
-(* A later call, >= 1 ms after the last: 6.15 check_deadlock (AA, ABBA); v6.19 ABBA. *)
+(* A later call, >= 1 ms after the last: v6.15/v6.17 check_deadlock (AA,     *)
+(* ABBA); from v6.19 ABBA. With AbbaScan = "stepwise" the step runs the AA   *)
+(* check of v6.15/v6.17 and starts the scan (abba_* below).                  *)
 check_deadlock(c, x) ==
     LET r == ctx[c][x] IN
     /\ Timed(r) /\ Resilient /\ Runs(c, x) /\ StillWaiting(r)
     /\ r.ts \in {"armed", "checked"}
-    /\ \E o \in CheckOutcomes(c, r.lk) :
-          IF o = "none" THEN /\ r.ts = "armed"
-                             /\ Set(c, x, [r EXCEPT !.ts = "checked"])
-          ELSE Set(c, x, Fail(r, EDEADLK, o))
+    /\ r.scan = NoScan
+    /\ IF AbbaScan = "stepwise"
+       THEN Set(c, x, IF ~AAEarly /\ AAFound(c, r.lk) THEN Fail(r, EDEADLK, "AA")
+                      ELSE [r EXCEPT !.scan = [NoScan EXCEPT !.k = 1, !.ph = "cnt"]])
+       ELSE \E o \in CheckOutcomes(c, r.lk) :
+               IF o = "none" THEN /\ r.ts = "armed"
+                                  /\ Set(c, x, [r EXCEPT !.ts = "checked"])
+               ELSE Set(c, x, Fail(r, EDEADLK, o))
     /\ UNCHANGED <<lock, node, count, rqh>>
 
 (* The deadline passes: only after at least one deadlock check came out clean. *)
@@ -670,7 +852,59 @@ check_timeout_expired(c, x) ==
     LET r == ctx[c][x] IN
     /\ Timed(r) /\ Resilient /\ Runs(c, x) /\ StillWaiting(r)
     /\ r.ts = "checked"
+    /\ r.scan = NoScan
     /\ Set(c, x, Fail(r, ETIMEDOUT, "timeout"))
+    /\ UNCHANGED <<lock, node, count, rqh>>
+
+(***************************************************************************)
+(* check_deadlock_ABBA one access per step (AbbaScan = "stepwise"), for the *)
+(* remote CPU d = ScanOrder[scan.k]. The scan ends with 0 ("return 0":      *)
+(* ts = "checked", the wait goes on) or with -EDEADLK (a failed check).     *)
+(***************************************************************************)
+Slot(d, j) == IF j <= Len(rqh[d]) THEN rqh[d][j] ELSE NoLock   \* locks[j - 1]; NULL above cnt
+ScanClean(r) == [r EXCEPT !.scan = NoScan, !.ts = "checked"]
+ScanNextCpu(r) ==
+    IF r.scan.k < NCpus THEN [r EXCEPT !.scan = [NoScan EXCEPT !.k = r.scan.k + 1, !.ph = "cnt"]]
+    ELSE ScanClean(r)
+
+(* int real_cnt = READ_ONCE(rqh_cpu->cnt) *)
+abba_read_cnt(c, x) ==
+    LET r == ctx[c][x]  d == ScanOrder[r.scan.k] IN
+    /\ Timed(r) /\ Runs(c, x)
+    /\ r.scan.ph = "cnt"
+    /\ Set(c, x, [r EXCEPT !.scan.cnt = Len(rqh[d]), !.scan.ph = "lock"])
+    /\ UNCHANGED <<lock, node, count, rqh>>
+
+(* is_lock_released(lock, mask): return 0; then skip ourselves, cnt < 2 and  *)
+(* cnt > RES_NR_HELD.                                                        *)
+abba_is_lock_released(c, x) ==
+    LET r == ctx[c][x]  s == r.scan  d == ScanOrder[s.k] IN
+    /\ Timed(r) /\ Runs(c, x)
+    /\ s.ph = "lock"
+    /\ Set(c, x, IF ~StillWaiting(r) THEN ScanClean(r)
+                 ELSE IF d = c \/ s.cnt < 2 \/ s.cnt > NrHeld THEN ScanNextCpu(r)
+                 ELSE [r EXCEPT !.scan.ph = "top"])
+    /\ UNCHANGED <<lock, node, count, rqh>>
+
+(* remote_lock = READ_ONCE(rqh_cpu->locks[cnt - 1]); NULL: skip the CPU. *)
+abba_read_top(c, x) ==
+    LET r == ctx[c][x]  s == r.scan  v == Slot(ScanOrder[s.k], s.cnt) IN
+    /\ Timed(r) /\ Runs(c, x)
+    /\ s.ph = "top"
+    /\ Set(c, x, IF v = NoLock THEN ScanNextCpu(r)
+                 ELSE [r EXCEPT !.scan.top = v, !.scan.i = 1, !.scan.ph = "entry"])
+    /\ UNCHANGED <<lock, node, count, rqh>>
+
+(* READ_ONCE(rqh_cpu->locks[i]) == lock? At the first match the own table   *)
+(* (plain reads of per-CPU data) decides: -EDEADLK, or 0 (inconclusive).     *)
+abba_read_entry(c, x) ==
+    LET r == ctx[c][x]  s == r.scan  e == Slot(ScanOrder[s.k], s.i) IN
+    /\ Timed(r) /\ Runs(c, x)
+    /\ s.ph = "entry"
+    /\ Set(c, x, IF e = r.lk
+                 THEN IF s.top \in NonTop(c) THEN Fail(r, EDEADLK, "ABBA") ELSE ScanClean(r)
+                 ELSE IF s.i + 1 <= s.cnt - 1 THEN [r EXCEPT !.scan.i = s.i + 1]
+                 ELSE ScanNextCpu(r))
     /\ UNCHANGED <<lock, node, count, rqh>>
 
 (***************************************************************************)
@@ -688,7 +922,7 @@ res_spin_unlock_pop(c, x) ==
     LET r == ctx[c][x] IN
     /\ At(c, x, "unlock_pop")
     /\ rqh' = [rqh EXCEPT ![c] = PopEntry(@)]
-    /\ Set(c, x, IF Version = "v6.15" THEN [r EXCEPT !.pc = "unlock_release"] ELSE DoneUnlock(c, x, r))
+    /\ Set(c, x, IF EntryAt = "late" THEN [r EXCEPT !.pc = "unlock_release"] ELSE DoneUnlock(c, x, r))
     /\ UNCHANGED <<lock, node, count>>
 
 CtxStep(c, x) ==
@@ -696,6 +930,7 @@ CtxStep(c, x) ==
     \/ fastpath_cmpxchg(c, x)
     \/ pending_reread(c, x)
     \/ queued_fetch_set_pending_acquire(c, x)
+    \/ queued_fetch_set_pending_read(c, x)
     \/ clear_pending(c, x)
     \/ pending_wait_owner(c, x)
     \/ clear_pending_set_locked(c, x)
@@ -717,6 +952,10 @@ CtxStep(c, x) ==
     \/ check_timeout_arm(c, x)
     \/ check_deadlock(c, x)
     \/ check_timeout_expired(c, x)
+    \/ abba_read_cnt(c, x)
+    \/ abba_is_lock_released(c, x)
+    \/ abba_read_top(c, x)
+    \/ abba_read_entry(c, x)
     \/ res_spin_unlock_release(c, x)
     \/ res_spin_unlock_pop(c, x)
 
@@ -740,10 +979,20 @@ Spec == Init /\ [][Next]_vars /\ \A c \in CPUs : WF_vars(RunCPU(c))
 (* has an enabled step. The liveness models use FairSpec.                   *)
 FairSpec == Init /\ [][Next]_vars /\ WF_vars(\E c \in CPUs : RunCPU(c))
 
+(* With AbbaScan = "stepwise" a wait whose deadline may pass can also rescan *)
+(* forever (a clean scan leaves the state as it found it): the kernel's      *)
+(* clock ends such a wait, so a deadline that can pass infinitely often does *)
+(* pass (strong fairness of check_timeout_expired).                          *)
+FairSpecStepwise ==
+    FairSpec /\ \A c \in CPUs, x \in Ctxs : SF_vars(check_timeout_expired(c, x))
+
 (***************************************************************************)
 (* Properties                                                              *)
 (***************************************************************************)
 Holders(l) == {w \in CPUs \X Ctxs : l \in Range(ctx[w[1]][w[2]].owns)}
+
+ScanRecs == [k : 0 .. NCpus, ph : {"none", "cnt", "lock", "top", "entry"}, cnt : Nat,
+             top : Locks \cup {NoLock}, i : Nat]
 
 TypeOK ==
     /\ lock \in [Locks -> [locked : {0, 1}, pending : {0, 1}, tail : Tails]]
@@ -758,6 +1007,8 @@ TypeOK ==
          /\ r.idx \in -1 .. Cardinality(Ctxs) - 1
          /\ r.owns \in Seq(Locks)
          /\ r.lk \in Locks \cup {NoLock}
+         /\ r.pend \in {0, 1}
+         /\ r.scan \in ScanRecs
 
 MutualExclusion == \A l \in Locks : Cardinality(Holders(l)) <= 1
 
@@ -834,17 +1085,50 @@ QueueWellFormed ==
                       /\ ctx[w[1]][w[2]].pc \in {"link_prev", "wait_mcs"}
                       /\ node[w[1]][ctx[w[1]][w[2]].idx].locked = 0
 
+(* A waiter that waits, without a clock, for its successor to link: after  *)
+(* set_locked, in the abort, in the v6.19 deadlock handover (v7.2: only    *)
+(* after its tail reset failed; before, it does not wait, it resets).       *)
+WaitsForSuccessor(r) ==
+    \/ r.pc \in {"handover", "abort_signal", "handover_deadlock_wait"}
+    \/ (r.pc = "handover_deadlock" /\ ~DeadlockResetsTail)
+(* A context on its way into l's queue: it saw the word before the tail was *)
+(* set, set the pending bit (or is about to undo it) and will queue, as the  *)
+(* head's claim assumes ("somebody is queued behind us or _Q_PENDING_VAL got *)
+(* set which will then detect the remaining tail and queue behind us").      *)
+Coming(l) == \E w \in CPUs \X Ctxs :
+                LET r == ctx[w[1]][w[2]] IN
+                r.lk = l /\ r.pc \in {"set_pending_read", "undo_pending", "queue", "trylock_cold", "xchg_tail"}
+(* Per lock, at every state: the tail names the node of a live waiter (one   *)
+(* in the queue), and a waiter that waits for its successor without a clock *)
+(* has one coming: its node has a next, or the tail has moved past it (the  *)
+(* successor's xchg_tail, its link follows), or a locker is on its way into  *)
+(* the queue (Coming). A violation is a queue that nobody will ever signal: *)
+(* a hang, seen at the state where it becomes certain, whatever the other   *)
+(* CPUs do. (QuiescentLockWordClean only speaks when no attempt on the lock *)
+(* is in flight; the liveness properties only at the end of a behaviour.)    *)
+QueueLive ==
+    \A l \in Locks :
+        /\ lock[l].tail # NoNode => \E w \in Waiters(l) : NodeOf(w) = lock[l].tail
+        /\ \A w \in Waiters(l) :
+              WaitsForSuccessor(ctx[w[1]][w[2]]) =>
+                  \/ node[w[1]][ctx[w[1]][w[2]].idx].next # NoNode
+                  \/ lock[l].tail # NodeOf(w)
+                  \/ Coming(l)
+
 (* At most one pending waiter per lock, and it owns the pending bit.          *)
 PendingOwners(l) == {w \in CPUs \X Ctxs : ctx[w[1]][w[2]].pc \in PendingPcs /\ ctx[w[1]][w[2]].lk = l}
 AtMostOnePending ==
     \A l \in Locks : /\ Cardinality(PendingOwners(l)) <= 1
                      /\ PendingOwners(l) # {} => lock[l].pending = 1
 
-(* Once no attempt is in flight, no lock word has a pending bit or a tail:    *)
-(* failed attempts left the lock word valid.                                 *)
+(* Per lock: once no attempt on l is in flight, l's word has no pending bit  *)
+(* and no tail: failed attempts left the lock word valid. (Before, the       *)
+(* formula spoke only when no attempt on any lock was in flight, so a stale  *)
+(* bit or tail went unseen while any other CPU was busy.)                    *)
+NoAttemptOn(l) == \A c \in CPUs, x \in Ctxs : ~(ctx[c][x].pc \in AttemptPcs /\ ctx[c][x].lk = l)
 NoAttemptInFlight == \A c \in CPUs, x \in Ctxs : ctx[c][x].pc \notin AttemptPcs
 QuiescentLockWordClean ==
-    NoAttemptInFlight => \A l \in Locks : lock[l].pending = 0 /\ lock[l].tail = NoNode
+    \A l \in Locks : NoAttemptOn(l) => lock[l].pending = 0 /\ lock[l].tail = NoNode
 
 (***************************************************************************)
 (* DeadlockIsReal. Ground truth is ownership (ctx.owns), not the tables.    *)
@@ -866,39 +1150,64 @@ OwnCpuHolds(c, l) == \E x \in Ctxs : l \in Range(ctx[c][x].owns)
 
 NewError(c, x, v) == ctx'[c][x].ret = v /\ ctx[c][x].ret # v
 
+(* A model may name a known cause whose -EDEADLK verdicts the three         *)
+(* properties below do not count (cfg: Excused <- Cause, MCRqSpinLock's     *)
+(* "Known causes"); none by default. TLC checks action properties on every  *)
+(* transition it generates, before an ACTION_CONSTRAINT cuts it, so a      *)
+(* constraint alone cannot exclude a cause that shows on the verdict step.  *)
+Excused(c, x) == FALSE
+
 (* Every -EDEADLK is returned to a CPU that is on a real deadlock cycle at   *)
 (* the step where the error is decided (strict; see the findings).          *)
 DeadlockIsReal ==
-    [][\A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c)]_vars
+    [][\A c \in CPUs, x \in Ctxs : (NewError(c, x, EDEADLK) /\ ~Excused(c, x)) => OnCycle(c)]_vars
 
 (* The same, only for verdicts of check_deadlock_AA / check_deadlock_ABBA.   *)
 DetectionIsReal ==
     [][\A c \in CPUs, x \in Ctxs :
-         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why \in {"AA", "ABBA"}) => OnCycle(c)]_vars
+         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why \in {"AA", "ABBA"} /\ ~Excused(c, x)) => OnCycle(c)]_vars
 
-(* A context of CPU c owns l, or is inside an attempt on l underneath the     *)
-(* running context (an interrupt on c preempted it after its table entry was *)
-(* pushed; the kernel treats it as held: it cannot move until the interrupt  *)
-(* returns).                                                                 *)
-HeldOrPreempted(c, l) ==
+(***************************************************************************)
+(* What "held" means to check_deadlock_AA. The check reports AA when the    *)
+(* lock is in the CPU's table below the attempt's own (top) entry. Its      *)
+(* intent (the comments of check_deadlock_AA and 087849cca31d): the CPU     *)
+(* itself already has the lock, so waiting for it can only end by the       *)
+(* timeout. A context of c "holds" l in that sense when it owns l, or when  *)
+(* it sits, preempted underneath the running context, on a part of l's word *)
+(* that the running attempt would have to wait behind: the pending bit it   *)
+(* set (pending waiter, including one that has failed but not yet cleared  *)
+(* the bit, or an undo to come) or a node in l's queue (including a waiter  *)
+(* that has failed but not yet left the queue). A context that has given    *)
+(* back what it took holds nothing, whatever its table entry says: a failed *)
+(* attempt after clear_pending or after leaving the queue (err_release_node,*)
+(* err_release_entry, tas_fail), and an attempt that has not touched the    *)
+(* word yet (v6.19's entry before the fast path: grab_entry, fast_cas, the  *)
+(* slow path before set_pending / xchg_tail, the TAS loop, FALLBACK). Until *)
+(* this version of the property, every pc of an attempt counted as held.    *)
+(***************************************************************************)
+StakePcs == QueuedPcs \cup PendingPcs \cup {"undo_pending"}
+HasStake(c, y, l) ==
+    LET r == ctx[c][y] IN
+    /\ r.lk = l
+    /\ \/ r.pc \in StakePcs
+       \/ (r.pc = "set_pending_read" /\ r.pend = 0)
+HeldHere(c, l) ==
     \E y \in Ctxs : \/ l \in Range(ctx[c][y].owns)
-                   \/ /\ ctx[c][y].pc \in AttemptPcs
-                      /\ ctx[c][y].lk = l
-                      /\ ~Runs(c, y)
+                   \/ (HasStake(c, y, l) /\ ~Runs(c, y))
 
-(* The precise statement of the false AA verdicts a version allows: every    *)
-(* -EDEADLK of check_deadlock_AA is for a lock that the CPU itself holds, or *)
-(* is acquiring in a context preempted underneath. A violation is an AA      *)
-(* verdict built on a stale table entry.                                     *)
+(* Every -EDEADLK of check_deadlock_AA is for a lock its CPU holds in that   *)
+(* sense. A violation is an AA verdict built on a table entry that stands    *)
+(* for nothing held: a stale or early entry.                                 *)
 AAIsReal ==
     [][\A c \in CPUs, x \in Ctxs :
-         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why = "AA") => HeldOrPreempted(c, ctx[c][x].lk)]_vars
+         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why = "AA" /\ ~Excused(c, x)) => HeldHere(c, ctx[c][x].lk)]_vars
 
 (* An AA deadlock is never left to the timeout: no attempt returns          *)
-(* -ETIMEDOUT for a lock that a context of its own CPU owns.                 *)
+(* -ETIMEDOUT for a lock its own CPU holds in the same sense (owns, or sits *)
+(* underneath on its pending bit or in its queue).                          *)
 AAIsDetected ==
     [][\A c \in CPUs, x \in Ctxs :
-         NewError(c, x, ETIMEDOUT) => ~OwnCpuHolds(c, ctx[c][x].lk)]_vars
+         NewError(c, x, ETIMEDOUT) => ~HeldHere(c, ctx[c][x].lk)]_vars
 
 (* Liveness, under weak fairness of each CPU's running context. *)
 AttemptsReturnEach ==

@@ -45,6 +45,7 @@ Act(e) ==
       [] e.a = "fastpath_cmpxchg"                 -> fastpath_cmpxchg(c, x)
       [] e.a = "pending_reread"                   -> pending_reread(c, x)
       [] e.a = "queued_fetch_set_pending_acquire" -> queued_fetch_set_pending_acquire(c, x)
+      [] e.a = "queued_fetch_set_pending_read"    -> queued_fetch_set_pending_read(c, x)
       [] e.a = "clear_pending"                    -> clear_pending(c, x)
       [] e.a = "pending_wait_owner"               -> pending_wait_owner(c, x)
       [] e.a = "clear_pending_set_locked"         -> clear_pending_set_locked(c, x)
@@ -66,20 +67,24 @@ Act(e) ==
       [] e.a = "check_timeout_arm"                -> check_timeout_arm(c, x)
       [] e.a = "check_deadlock"                   -> check_deadlock(c, x)
       [] e.a = "check_timeout_expired"            -> check_timeout_expired(c, x)
+      [] e.a = "abba_read_cnt"                    -> abba_read_cnt(c, x)
+      [] e.a = "abba_is_lock_released"            -> abba_is_lock_released(c, x)
+      [] e.a = "abba_read_top"                    -> abba_read_top(c, x)
+      [] e.a = "abba_read_entry"                  -> abba_read_entry(c, x)
       [] e.a = "res_spin_unlock_release"          -> res_spin_unlock_release(c, x)
       [] e.a = "res_spin_unlock_pop"              -> res_spin_unlock_pop(c, x)
 
 (* Every action name Act knows: the vocabulary the Java twin's steps must use. *)
 ActionNames ==
     {"interrupt", "grab_held_lock_entry", "fastpath_cmpxchg", "pending_reread",
-     "queued_fetch_set_pending_acquire", "clear_pending", "pending_wait_owner",
+     "queued_fetch_set_pending_acquire", "queued_fetch_set_pending_read", "clear_pending", "pending_wait_owner",
      "clear_pending_set_locked", "check_deadlock_AA_queue", "grab_mcs_node",
      "queued_spin_trylock", "xchg_tail", "link_prev", "arch_mcs_spin_lock_contended",
      "head_wait_owner_pending", "claim_cmpxchg", "set_locked",
      "arch_mcs_spin_unlock_contended", "try_cmpxchg_tail", "abort_signal_next",
      "release_node", "release_held_lock_entry", "tas_cmpxchg", "check_timeout_arm",
-     "check_deadlock", "check_timeout_expired", "res_spin_unlock_release",
-     "res_spin_unlock_pop"}
+     "check_deadlock", "check_timeout_expired", "abba_read_cnt", "abba_is_lock_released",
+     "abba_read_top", "abba_read_entry", "res_spin_unlock_release", "res_spin_unlock_pop"}
 
 (* A held-lock table as the kernel stores it: the count, and the entries of *)
 (* the slots (the first NrHeld; later ones are counted, not stored).        *)

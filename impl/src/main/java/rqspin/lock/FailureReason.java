@@ -9,7 +9,7 @@ public enum FailureReason {
     AA("AA deadlock: the lock is in this CPU's held-lock table"),
     /** {@code check_deadlock_ABBA}: a remote CPU holds this lock and waits for one held here. */
     ABBA("ABBA deadlock: a remote CPU holds this lock and waits for one this CPU holds"),
-    /** No MCS node: the nesting was too deep (or V6_19: an NMI interrupted a waiter) and the trylock failed. */
+    /** No MCS node: the nesting was too deep (or from V6_19: an NMI interrupted a waiter) and the trylock failed. */
     NO_NODE("no MCS node for this nesting level and the trylock failed"),
     /** {@code check_timeout}: the waiting period's deadline passed. */
     TIMEOUT("timeout: the deadline of the waiting period passed"),
@@ -33,7 +33,7 @@ public enum FailureReason {
             case TIMEOUT:
                 return Errno.ETIMEDOUT;
             case QUEUE_ABORTED:
-                return version == Version.V6_15 ? Errno.EDEADLK : Errno.ETIMEDOUT;
+                return version.cascadeTimedOut() ? Errno.ETIMEDOUT : Errno.EDEADLK;
             default:
                 return Errno.EDEADLK;
         }

@@ -42,6 +42,17 @@ public final class Machine {
     final int nrHeld;
     /** _Q_MAX_NODES: MCS nodes a CPU may use (4 in the kernel); beyond them the no-node fallback. */
     final int maxNodes;
+    /**
+     * x86's {@code queued_fetch_set_pending_acquire} (arch/x86/include/asm/qspinlock.h): a bit-test-and-set
+     * of the pending bit, then a separate read of the word (the spec's {@code SetPending = "x86"}); otherwise
+     * one atomic fetch-or (the generic code).
+     */
+    final boolean x86SetPending;
+    /**
+     * {@code check_deadlock_ABBA} announces each of its reads as a step of its own (the spec's
+     * {@code AbbaScan = "stepwise"}); otherwise the scan is part of the {@code check_deadlock} step.
+     */
+    final boolean abbaScanStepwise;
     /** Sees (and may schedule) every step of the locks on this machine; null: none. */
     final StepGate gate;
     private final AtomicInteger lockIds = new AtomicInteger();
@@ -56,6 +67,8 @@ public final class Machine {
         this.tasOnly = b.tasOnly;
         this.nrHeld = b.nrHeld;
         this.maxNodes = b.maxNodes;
+        this.x86SetPending = b.x86SetPending;
+        this.abbaScanStepwise = b.abbaScanStepwise;
         this.gate = b.gate;
         this.cpus = new Cpu[b.nrCpus];
         for (int i = 0; i < cpus.length; i++) {
@@ -207,6 +220,8 @@ public final class Machine {
         private boolean tasOnly;
         private int nrHeld = HeldLocks.NR_HELD;
         private int maxNodes = LockWord.MAX_NODES;
+        private boolean x86SetPending;
+        private boolean abbaScanStepwise;
         private StepGate gate;
 
         private Builder(int nrCpus) {
@@ -306,6 +321,29 @@ public final class Machine {
                 throw new IllegalArgumentException("MCS nodes must be in 1.." + LockWord.MAX_NODES + ", got " + n);
             }
             this.maxNodes = n;
+            return this;
+        }
+
+        /**
+         * Set the pending bit as x86 does (default off: the generic fetch-or):
+         * {@code lock btsl} of the pending bit, then a separate read of the rest
+         * of the word, two steps ({@code queued_fetch_set_pending_acquire},
+         * {@code queued_fetch_set_pending_read}) between which other CPUs move.
+         */
+        public Builder x86SetPending(boolean on) {
+            this.x86SetPending = on;
+            return this;
+        }
+
+        /**
+         * Announce every read of {@code check_deadlock_ABBA} as a step of its
+         * own ({@code abba_read_cnt}, {@code abba_is_lock_released},
+         * {@code abba_read_top}, {@code abba_read_entry}) instead of one
+         * {@code check_deadlock} step (default off). Only a step gate sees a
+         * difference: the reads are the same.
+         */
+        public Builder abbaScanStepwise(boolean on) {
+            this.abbaScanStepwise = on;
             return this;
         }
 

@@ -2,6 +2,7 @@ package rqspin.lock;
 
 import static rqspin.lock.LockWord.LOCKED_PENDING_MASK;
 import static rqspin.lock.LockWord.LOCKED_VAL;
+import static rqspin.lock.LockWord.PENDING_MASK;
 import static rqspin.lock.LockWord.PENDING_VAL;
 import static rqspin.lock.LockWord.TAIL_MASK;
 
@@ -48,6 +49,25 @@ abstract class QueuedLockWord {
                 return old;
             }
         }
+    }
+
+    /**
+     * x86's {@code queued_fetch_set_pending_acquire}, first half: {@code lock btsl} of the pending bit;
+     * returns the old pending bit (as {@code PENDING_VAL} or 0). The rest of the word is read separately
+     * ({@link #readRestAfterBts}).
+     */
+    final int btsPending() {
+        for (;;) {
+            int old = word.get();
+            if (word.compareAndSet(old, old | PENDING_VAL)) {
+                return old & PENDING_VAL;
+            }
+        }
+    }
+
+    /** x86's second half: {@code val |= atomic_read(&lock->val) & ~_Q_PENDING_MASK}. */
+    final int readRestAfterBts(int oldPending) {
+        return oldPending | (word.get() & ~PENDING_MASK);
     }
 
     /** {@code clear_pending}: *,1,* to *,0,* (the caller set the bit). */

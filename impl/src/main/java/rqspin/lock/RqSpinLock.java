@@ -12,9 +12,11 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  * The resilient queued spin lock ({@code rqspinlock_t}, kernel/bpf/rqspinlock.c):
  * a qspinlock whose lock attempt fails with {@code -EDEADLK} or
  * {@code -ETIMEDOUT} (here: a {@link LockFailedException}) instead of hanging.
- * The algorithm version ({@link Version#V6_15} or {@link Version#V6_19}) is
- * fixed at construction; every difference between the two is marked
- * {@code [V6_15]} / {@code [V6_19]} below and listed in {@link Version}.
+ * The algorithm version ({@link Version}: V6_15, V6_17, V6_19, V7_0, V7_2)
+ * is fixed at construction; every difference is a feature of
+ * {@link Version} (the spec's names), marked below with the version it
+ * starts from ({@code [V6_19]}: V6_19 and later) or ends at
+ * ({@code [..V6_17]}: V6_17 and earlier).
  *
  * <pre>{@code
  * Machine m = Machine.of(2);
@@ -56,7 +58,8 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  *     finished signalling.</li>
  * <li>A failed attempt leaves the lock word valid and the CPU's table and
  *     node count as before the attempt (except the V6_19 TAS fallback, which
- *     leaks an entry exactly as the kernel version it models did).</li>
+ *     leaks an entry exactly as the kernel version it models did; fixed in
+ *     V7_0).</li>
  * <li>The table is LIFO: unlock pops the top entry, so unlocks must be in
  *     reverse order of locks; {@link #unlock} rejects anything else with a
  *     {@link LockMisuseException} before changing state.</li>
@@ -65,7 +68,7 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  * <h2>Protocol (kernel function: Java method)</h2>
  * <ul>
  * <li>{@code res_spin_lock}: {@link #lock}: [V6_19] push the table entry,
- *     CAS 0 to (0,0,1); [V6_15] push only after the CAS succeeded; else
+ *     CAS 0 to (0,0,1); [..V6_17] push only after the CAS succeeded; else
  *     {@link #slowPath}.</li>
  * <li>{@code resilient_queued_spin_lock_slowpath}: {@link #slowPath}: wait
  *     briefly for a pending-to-locked handover; if the word shows no pending
@@ -138,7 +141,15 @@ public final class RqSpinLock extends QueuedLockWord {
 
     private final Machine machine;
     private final Version version;
-    private final boolean v619;
+    /** The features of the version ({@link Version}), read once. */
+    private final boolean earlyEntry;
+    private final boolean aaEarly;
+    private final boolean nmiFallbackAlways;
+    private final boolean nmiFallbackNested;
+    private final boolean fallbackSpins;
+    private final boolean headHandsOver;
+    private final boolean tasPushesEntry;
+    private final boolean deadlockResetsTail;
     /** Non-zero id stored in held-lock tables (the kernel stores the lock's address). */
     final int id;
     private final String name;
@@ -177,14 +188,26 @@ public final class RqSpinLock extends QueuedLockWord {
         }
         this.machine = machine;
         this.version = version;
-        this.v619 = version == Version.V6_19;
+        this.earlyEntry = version.earlyEntry();
+        this.aaEarly = version.aaEarly();
+        this.nmiFallbackAlways = version.nmiFallbackAlways();
+        this.nmiFallbackNested = version.nmiFallbackNested();
+        this.fallbackSpins = version.fallbackSpins();
+        this.headHandsOver = version.headHandsOver();
+        this.tasPushesEntry = version.tasPushesEntry();
+        this.deadlockResetsTail = version.deadlockResetsTail();
         this.id = machine.nextLockId();
         this.name = name != null ? name : "lock#" + id;
         this.mutation = mutation;
         this.timeout = machine.timeoutNanos;
         this.maxNodes = machine.maxNodes;
         this.gate = machine.gate;
-        this.mergeCountDec = !v619 && maxNodes >= SPEC_CONTEXTS;
+        this.mergeCountDec = !nmiFallbackNested && maxNodes >= SPEC_CONTEXTS;
+        if (machine.abbaScanStepwise && !earlyEntry) {
+            // The spec allows the stepwise scan only where the unlock pops in one step (V6_19 on): before, the
+            // slot store and the cnt-- of res_spin_unlock are two steps the spec merges (its A2).
+            throw new IllegalArgumentException("a stepwise ABBA scan needs V6_19 or later, not " + version);
+        }
     }
 
     /** The algorithm version. */
@@ -257,6 +280,10 @@ public final class RqSpinLock extends QueuedLockWord {
      * on. Returns whether the wait goes on ({@code ret} is null).
      */
     private boolean timedWaitGoesOn(Cpu cpu, TimeoutState ts, FailureReason ret, Step until) {
+        if (ts.announced) { // a stepwise ABBA scan announced its steps (and its verdict) itself
+            ts.announced = false;
+            return ret == null;
+        }
         if (gate != null) {
             if (ts.step != null) {
                 gate.took(cpu, ts.step, this);
@@ -277,16 +304,16 @@ public final class RqSpinLock extends QueuedLockWord {
      * {@code res_spin_lock}: acquires the lock for the current context of
      * {@code cpu}, or fails.
      *
-     * @throws DeadlockException ({@code -EDEADLK}) on an AA or ABBA deadlock, when no MCS node is left, or (V6_15)
-     *         when the queue ahead was cancelled; the lock is not held
-     * @throws LockTimeoutException ({@code -ETIMEDOUT}) when a deadline passed, or (V6_19) when the queue ahead was
+     * @throws DeadlockException ({@code -EDEADLK}) on an AA or ABBA deadlock, when no MCS node is left, or
+     *         (..V6_17) when the queue ahead was cancelled; the lock is not held
+     * @throws LockTimeoutException ({@code -ETIMEDOUT}) when a deadline passed, or (V6_19..) when the queue ahead was
      *         cancelled; the lock is not held
      * @throws LockMisuseException if the calling thread does not run {@code cpu} or the CPU is of another machine;
      *         nothing changed
      */
     public void lock(Cpu cpu) throws LockFailedException {
         checkCpu(cpu);
-        FailureReason r = machine.tasOnly ? tasSpinLock(cpu) : resSpinLock(cpu);
+        FailureReason r = machine.tasOnly ? tasSpinLock(cpu, true) : resSpinLock(cpu);
         if (gate != null) {
             gate.returned(cpu, this, r == null ? 0 : r.errno(version).kernelReturn());
         }
@@ -299,7 +326,7 @@ public final class RqSpinLock extends QueuedLockWord {
     /** {@code res_spin_lock} with queued spinlocks: null on success, else the reason of the failure. */
     private FailureReason resSpinLock(Cpu cpu) {
         HeldLocks held = cpu.held;
-        if (v619) {
+        if (earlyEntry) {
             before(cpu);
             held.grab(id);
             took(cpu, Step.grab_held_lock_entry);
@@ -308,7 +335,7 @@ public final class RqSpinLock extends QueuedLockWord {
         int val = fastpathCmpxchg();
         took(cpu, Step.fastpath_cmpxchg);
         if (val == 0) {
-            if (!v619) {
+            if (!earlyEntry) {
                 before(cpu);
                 held.grab(id);
                 took(cpu, Step.grab_held_lock_entry);
@@ -340,7 +367,7 @@ public final class RqSpinLock extends QueuedLockWord {
 
     /**
      * {@code res_spin_unlock}: releases the lock held by the current context
-     * of {@code cpu} and pops the top entry of its held-lock table ([V6_15]
+     * of {@code cpu} and pops the top entry of its held-lock table ([..V6_17]
      * clear the slot, release, count--; [V6_19] release, then pop).
      *
      * @throws LockMisuseException if the current context does not hold this lock ({@code NOT_HELD}), holds it but
@@ -358,7 +385,7 @@ public final class RqSpinLock extends QueuedLockWord {
 
     private void releaseWordAndEntry(Cpu cpu) {
         HeldLocks held = cpu.held;
-        if (v619) {
+        if (earlyEntry) {
             before(cpu);
             word.getAndAdd(-LOCKED_VAL);
             took(cpu, Step.res_spin_unlock_release);
@@ -366,7 +393,7 @@ public final class RqSpinLock extends QueuedLockWord {
             held.release();
             took(cpu, Step.res_spin_unlock_pop);
         } else {
-            // [V6_15] WRITE_ONCE(locks[cnt - 1], NULL); smp_store_release(&lock->locked, 0); this_cpu_dec(cnt).
+            // [..V6_17] WRITE_ONCE(locks[cnt - 1], NULL); smp_store_release(&lock->locked, 0); this_cpu_dec(cnt).
             // The spec's pop is the slot store (a remote scan skips a CPU whose top slot is NULL, and an entry
             // pushed above it sees the NULL as no lock); the count goes down with the release.
             before(cpu);
@@ -407,7 +434,7 @@ public final class RqSpinLock extends QueuedLockWord {
      */
     private FailureReason slowPath(Cpu cpu, int val) {
         if (machine.virtTasFallback) {
-            return tasSpinLock(cpu); // resilient_virt_spin_lock
+            return tasSpinLock(cpu, tasPushesEntry); // resilient_virt_spin_lock
         }
         TimeoutState ts = new TimeoutState(); // RES_INIT_TIMEOUT: spin = 0
         FailureReason ret = null;
@@ -431,8 +458,16 @@ public final class RqSpinLock extends QueuedLockWord {
         }
         // (0,0,*) -> (0,1,*): become the pending waiter.
         before(cpu);
-        val = fetchSetPending();
-        took(cpu, Step.queued_fetch_set_pending_acquire);
+        if (machine.x86SetPending) { // x86: lock btsl, then a separate read of the word
+            int oldPending = btsPending();
+            took(cpu, Step.queued_fetch_set_pending_acquire);
+            before(cpu);
+            val = readRestAfterBts(oldPending);
+            took(cpu, Step.queued_fetch_set_pending_read);
+        } else {
+            val = fetchSetPending();
+            took(cpu, Step.queued_fetch_set_pending_acquire);
+        }
         if ((val & ~LOCKED_MASK) != 0) {
             if ((val & PENDING_MASK) == 0) {
                 before(cpu);
@@ -441,9 +476,9 @@ public final class RqSpinLock extends QueuedLockWord {
             }
             return queue(cpu, ts);
         }
-        if (!v619) {
+        if (!earlyEntry) {
             before(cpu);
-            cpu.held.grab(id); // [V6_15] the entry is pushed only now
+            cpu.held.grab(id); // [..V6_17] the entry is pushed only now
             took(cpu, Step.grab_held_lock_entry);
         }
         // (0,1,1) -> (*,1,0): wait for the owner, with timeout T.
@@ -490,7 +525,7 @@ public final class RqSpinLock extends QueuedLockWord {
         FailureReason ret = null;
         McsNode node0 = cpu.rqNodes[0];
         before(cpu);
-        if (v619) {
+        if (aaEarly) {
             // [V6_19] 087849cca31d: do not queue behind ourselves (e.g. an NMI that interrupted a waiter).
             if (checkDeadlockAA(cpu)) {
                 took(cpu, Step.check_deadlock_AA_queue);
@@ -505,8 +540,10 @@ public final class RqSpinLock extends QueuedLockWord {
         }
         int idx = node0.count++;
         int tail = LockWord.encodeTail(cpu.id(), idx);
-        // No node: nesting too deep, or [V6_19] an NMI that interrupted a slow path on this CPU.
-        boolean noNode = idx >= maxNodes || (v619 && idx > 0 && cpu.inNmi());
+        // No node: nesting too deep, or [V6_17] an NMI (0d80e7f951be), or [V6_19] an NMI that interrupted a
+        // slow path on this CPU (81d5a6a43859).
+        boolean noNode = idx >= maxNodes || (nmiFallbackAlways && cpu.inNmi())
+                || (nmiFallbackNested && idx > 0 && cpu.inNmi());
         McsNode node = null;
         if (!noNode) {
             // The kernel inits the node after trace_contention_begin: only this CPU uses node idx until
@@ -520,7 +557,7 @@ public final class RqSpinLock extends QueuedLockWord {
         contentionBegin(cpu, node0);
 
         if (noNode) {
-            if (v619) {
+            if (!fallbackSpins) { // [V6_19] 30dc2f7025fe: one trylock
                 before(cpu);
                 if (trylock()) {
                     return release(cpu, node0, Step.queued_spin_trylock);
@@ -600,8 +637,26 @@ public final class RqSpinLock extends QueuedLockWord {
                 relax();
             }
             // [V6_19] 7bd6e5ce5be6: a head that detected a deadlock hands the head role to its successor.
-            if (v619 && ret != null && ret.errno(version) == Errno.EDEADLK
+            if (headHandsOver && ret != null && ret.errno(version) == Errno.EDEADLK
                     && mutation != Mutation.NO_HEAD_HANDOVER) {
+                if (deadlockResetsTail) {
+                    // [V7_2] 7a3c0289c3c8 (modeled after kkdwivedi/linux dac585f6c185): with no successor linked,
+                    // try to reset the tail first; if we were the tail, leave signalling nobody. The kernel tests
+                    // its local next (read after the MCS wait); here node->next is read again in this step (the
+                    // spec's A10: a later link would only make the kernel's cmpxchg fail first).
+                    before(cpu);
+                    McsNode linked = node.next;
+                    if (linked == null) {
+                        if (tryCmpxchgTail(tail, 0)) {
+                            return errReleaseNode(cpu, node0, Step.try_cmpxchg_tail, ret, false);
+                        }
+                        took(cpu, Step.try_cmpxchg_tail);
+                        waitForNext(cpu, node, null, 1, Step.arch_mcs_spin_unlock_contended);
+                    } else {
+                        linked.locked = 1; // arch_mcs_spin_unlock_contended(&next->locked) at once
+                    }
+                    return errReleaseNode(cpu, node0, Step.arch_mcs_spin_unlock_contended, ret, false);
+                }
                 waitForNext(cpu, node, next, 1, Step.arch_mcs_spin_unlock_contended); // unbounded without a successor
                 return errReleaseNode(cpu, node0, Step.arch_mcs_spin_unlock_contended, ret, false);
             }
@@ -727,17 +782,22 @@ public final class RqSpinLock extends QueuedLockWord {
     /**
      * {@code resilient_tas_spin_lock}: {@code res_spin_lock} itself without
      * queued spinlocks, or the slow path when {@code virt_spin_lock_key} is
-     * on: a test-and-set loop with timeout 4T (1 s at the default T). It
-     * pushes a table entry in every case: without queued spinlocks and in
-     * V6_15 that is the attempt's only entry; in a V6_19 guest {@link #lock}
-     * pushed one already, so a second one is pushed and one of them is never
-     * popped (fixed upstream later by 82f3b142c99c).
+     * on: a test-and-set loop with timeout 4T (1 s at the default T).
+     * {@code grab}: the entry is pushed here. Without queued spinlocks it is
+     * always pushed first (by the function itself until V7_0, from V7_0 by
+     * the {@code res_spin_lock} macro just before: the same step). In a
+     * guest, V6_15 and V6_17 push only here (the attempt's only entry);
+     * V6_19 pushes here too although {@link #lock} pushed one already, so one
+     * of them is never popped; from V7_0 (82f3b142c99c) only the caller
+     * pushes. On failure the function pops one entry in every version.
      */
-    private FailureReason tasSpinLock(Cpu cpu) {
+    private FailureReason tasSpinLock(Cpu cpu, boolean grab) {
         TimeoutState ts = new TimeoutState();
-        before(cpu);
-        cpu.held.grab(id);
-        took(cpu, Step.grab_held_lock_entry);
+        if (grab) {
+            before(cpu);
+            cpu.held.grab(id);
+            took(cpu, Step.grab_held_lock_entry);
+        }
         ts.reset(4 * timeout);
         FailureReason ret = null;
         for (;;) {
@@ -788,7 +848,7 @@ public final class RqSpinLock extends QueuedLockWord {
     private FailureReason checkTimeout(Cpu cpu, TimeoutState ts, int mask) {
         long prev = ts.cur;
         if (ts.end == 0) {
-            if (v619 && checkDeadlockAA(cpu)) {
+            if (aaEarly && checkDeadlockAA(cpu)) {
                 ts.step = Step.check_timeout_arm;
                 return FailureReason.AA;
             }
@@ -804,7 +864,19 @@ public final class RqSpinLock extends QueuedLockWord {
         }
         if (prev + machine.deadlockCheckIntervalNanos < time) {
             ts.cur = time;
-            FailureReason r = v619 ? checkDeadlockABBA(cpu, mask) : checkDeadlock(cpu, mask);
+            if (machine.abbaScanStepwise && gate != null) {
+                if (!aaEarly && checkDeadlockAA(cpu)) { // [..V6_17] check_deadlock's AA comes first
+                    ts.step = Step.check_deadlock;
+                    return FailureReason.AA;
+                }
+                FailureReason r = checkDeadlockABBAStepwise(cpu, mask); // announces its own steps
+                ts.announced = true;
+                if (r == null) {
+                    ts.checked = true;
+                }
+                return r;
+            }
+            FailureReason r = aaEarly ? checkDeadlockABBA(cpu, mask) : checkDeadlock(cpu, mask);
             if (r != null || !ts.checked) {
                 ts.step = Step.check_deadlock;
             }
@@ -816,7 +888,66 @@ public final class RqSpinLock extends QueuedLockWord {
         return null;
     }
 
-    /** {@code check_deadlock} [V6_15]: AA, then ABBA. */
+    /**
+     * {@code check_deadlock_ABBA} with a step gate that sees each read
+     * (the machine's {@code abbaScanStepwise}, the spec's {@code AbbaScan =
+     * "stepwise"}): the wait iteration's step is {@code check_deadlock}, the
+     * start of the scan; then, per CPU in order, {@code abba_read_cnt},
+     * {@code abba_is_lock_released}, {@code abba_read_top} and one
+     * {@code abba_read_entry} per entry read. The step that decides -EDEADLK
+     * is announced as failing. The reads and the verdict are those of
+     * {@link #checkDeadlockABBA}.
+     */
+    private FailureReason checkDeadlockABBAStepwise(Cpu cpu, int mask) {
+        took(cpu, Step.check_deadlock);
+        if (mutation == Mutation.NO_ABBA_CHECK) {
+            return null;
+        }
+        HeldLocks mine = cpu.held;
+        for (Cpu other : machine.cpus()) {
+            HeldLocks theirs = other.held;
+            before(cpu);
+            int realCnt = theirs.count();
+            took(cpu, Step.abba_read_cnt);
+            int cnt = Math.min(theirs.nrHeld, realCnt);
+            before(cpu);
+            boolean released = (word.get() & mask) == 0; // is_lock_released
+            took(cpu, Step.abba_is_lock_released);
+            if (released) {
+                return null;
+            }
+            if (other == cpu || realCnt < 2 || realCnt > theirs.nrHeld) {
+                continue;
+            }
+            before(cpu);
+            int remoteLock = theirs.lockAt(cnt - 1);
+            took(cpu, Step.abba_read_top);
+            if (remoteLock == 0) {
+                continue;
+            }
+            for (int i = 0; i < cnt - 1; i++) {
+                before(cpu);
+                if (theirs.lockAt(i) != id) {
+                    took(cpu, Step.abba_read_entry);
+                    continue;
+                }
+                int myCnt = Math.min(mine.nrHeld, mine.count()); // our own table: plain per-CPU reads
+                boolean deadlock = false;
+                for (int j = 0; j < myCnt - 1; j++) {
+                    deadlock |= mine.lockAt(j) == remoteLock;
+                }
+                took(cpu, Step.abba_read_entry);
+                if (deadlock) {
+                    failing(cpu, FailureReason.ABBA);
+                    return FailureReason.ABBA;
+                }
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** {@code check_deadlock} [..V6_17]: AA, then ABBA. */
     private FailureReason checkDeadlock(Cpu cpu, int mask) {
         if (checkDeadlockAA(cpu)) {
             return FailureReason.AA;

@@ -27,8 +27,10 @@ public enum Step {
     fastpath_cmpxchg("res_spin_lock: atomic_try_cmpxchg_acquire(&lock->val, 0, _Q_LOCKED_VAL)"),
     /** The slow path's bounded re-read of a word (0,1,0) (the pending-to-locked handover). */
     pending_reread("slowpath: atomic_cond_read_relaxed(&lock->val, VAL != _Q_PENDING_VAL || !cnt--)"),
-    /** {@code queued_fetch_set_pending_acquire}: fetch_or of the pending bit. */
-    queued_fetch_set_pending_acquire("queued_fetch_set_pending_acquire: (0,0,*) -> (0,1,*)"),
+    /** {@code queued_fetch_set_pending_acquire}: fetch_or of the pending bit (x86: its {@code lock btsl}). */
+    queued_fetch_set_pending_acquire("queued_fetch_set_pending_acquire: (0,0,*) -> (0,1,*) (x86: lock btsl)"),
+    /** x86 only: the read of the rest of the word after the btsl ({@code atomic_read(&lock->val)}). */
+    queued_fetch_set_pending_read("x86 queued_fetch_set_pending_acquire: val |= atomic_read(&lock->val) & ~_Q_PENDING_MASK"),
     /** {@code clear_pending}: undo a pending bit set under contention, or the failing pending waiter's exit. */
     clear_pending("clear_pending: (*,1,*) -> (*,0,*)"),
     /** The pending waiter sees the owner gone ({@code smp_cond_load_acquire(&lock->locked, !VAL)}). */
@@ -55,8 +57,11 @@ public enum Step {
     set_locked("set_locked: (*,*,0) -> (*,*,1)"),
     /** The head passes the head role on: wait for {@code next}, {@code next->locked = 1}. */
     arch_mcs_spin_unlock_contended("next = smp_cond_load_relaxed(&node->next, VAL); arch_mcs_spin_unlock_contended(&next->locked)"),
-    /** An aborting waiter that is the tail resets it: {@code try_cmpxchg_tail(lock, tail, 0)}. */
-    try_cmpxchg_tail("waitq_timeout: try_cmpxchg_tail(lock, tail, 0)"),
+    /**
+     * An aborting waiter that is the tail resets it: {@code try_cmpxchg_tail(lock, tail, 0)}; [V7_2] also a
+     * head that saw -EDEADLK with no successor linked (7a3c0289c3c8).
+     */
+    try_cmpxchg_tail("waitq_timeout (and [v7.2] the -EDEADLK head): try_cmpxchg_tail(lock, tail, 0)"),
     /** An aborting waiter signals its successor: wait for {@code next}, {@code next->locked = RES_TIMEOUT_VAL}. */
     abort_signal_next("waitq_timeout: next = smp_cond_load_relaxed(&node->next, VAL); WRITE_ONCE(next->locked, RES_TIMEOUT_VAL)"),
     /** {@code __this_cpu_dec(rqnodes[0].mcs.count)}, where the spec keeps it a step of its own. */
@@ -71,6 +76,14 @@ public enum Step {
     check_deadlock("check_timeout: check_deadlock / check_deadlock_ABBA"),
     /** {@code check_timeout}: the deadline of the wait passed, {@code -ETIMEDOUT}. */
     check_timeout_expired("check_timeout: time > ts->timeout_end -> -ETIMEDOUT"),
+    /** Stepwise ABBA scan: {@code real_cnt = READ_ONCE(rqh_cpu->cnt)} of the next CPU. */
+    abba_read_cnt("check_deadlock_ABBA: real_cnt = READ_ONCE(rqh_cpu->cnt)"),
+    /** Stepwise ABBA scan: {@code is_lock_released(lock, mask)} (released: return 0), then the skip tests. */
+    abba_is_lock_released("check_deadlock_ABBA: is_lock_released: atomic_read_acquire(&lock->val) & mask"),
+    /** Stepwise ABBA scan: {@code remote_lock = READ_ONCE(rqh_cpu->locks[cnt - 1])} (NULL: next CPU). */
+    abba_read_top("check_deadlock_ABBA: remote_lock = READ_ONCE(rqh_cpu->locks[cnt - 1])"),
+    /** Stepwise ABBA scan: {@code READ_ONCE(rqh_cpu->locks[i]) == lock}; at a match the own table decides. */
+    abba_read_entry("check_deadlock_ABBA: READ_ONCE(rqh_cpu->locks[i]) == lock ? (own table: -EDEADLK or 0)"),
     /** {@code res_spin_unlock}'s {@code smp_store_release(&lock->locked, 0)} ({@code queued_spin_unlock}). */
     res_spin_unlock_release("res_spin_unlock: smp_store_release(&lock->locked, 0)"),
     /** {@code res_spin_unlock}'s pop of the table entry: {@code locks[cnt - 1] = NULL; cnt--}. */

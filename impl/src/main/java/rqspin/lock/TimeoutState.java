@@ -21,6 +21,8 @@ final class TimeoutState {
     boolean checked;
     /** Not in the kernel's struct: the step the last {@code check_timeout} call took, or null. */
     Step step;
+    /** Not in the kernel's struct: the last {@code check_timeout} call announced its steps itself (a stepwise scan). */
+    boolean announced;
 
     /** {@code RES_RESET_TIMEOUT}: new period; the deadline starts at its first check. */
     void reset(long duration) {

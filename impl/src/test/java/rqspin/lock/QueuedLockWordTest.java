@@ -46,6 +46,17 @@ class QueuedLockWordTest {
     }
 
     @Test
+    void x86SetPendingIsABtsThenALaterRead() {
+        QueuedLockWord w = word(LockWord.LOCKED_VAL);
+        assertEquals(0, w.btsPending(), "the bit was clear");
+        assertEquals(LockWord.PENDING_VAL | LockWord.LOCKED_VAL, w.word.get());
+        w.word.set(TAIL_CPU1 | LockWord.PENDING_VAL); // between the two halves: owner gone, a tail came
+        assertEquals(TAIL_CPU1, w.readRestAfterBts(0), "old pending bit | the rest as read now");
+        QueuedLockWord taken = word(LockWord.PENDING_VAL);
+        assertEquals(LockWord.PENDING_VAL, taken.btsPending(), "the bit was already set");
+    }
+
+    @Test
     void pendingToLockedAndSetLocked() {
         QueuedLockWord w = word(LockWord.PENDING_VAL);
         w.clearPendingSetLocked();
@@ -67,8 +78,8 @@ class QueuedLockWordTest {
     void bothLocksShareTheOperationsAndCopyNone() {
         Set<String> shared = Arrays.stream(QueuedLockWord.class.getDeclaredMethods()).map(Method::getName)
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("trylock", "fetchSetPending", "clearPending", "clearPendingSetLocked", "setLocked",
-                "xchgTail"), shared);
+        assertEquals(Set.of("trylock", "fetchSetPending", "btsPending", "readRestAfterBts", "clearPending",
+                "clearPendingSetLocked", "setLocked", "xchgTail"), shared);
         for (Class<?> lock : new Class<?>[] {QSpinLock.class, RqSpinLock.class}) {
             assertSame(QueuedLockWord.class, lock.getSuperclass(), lock.getSimpleName());
             for (Method m : lock.getDeclaredMethods()) {

@@ -16,7 +16,10 @@ import rqspin.lock.Step;
  * it, the step that clears it releases it), which operation of its script
  * each context is at (as the spec's program counter: a context is in its
  * next attempt as soon as its previous operation returned), and how each
- * failed attempt failed.
+ * failed attempt failed. It also shadows the few program counters of the
+ * spec that its properties read ({@link Context#pendingBit},
+ * {@link Context#inQueue}, {@link Context#waitsNext}, {@link Context#coming}),
+ * from the steps and the lock words before and after them.
  *
  * <p>Written by the CPU threads (the script runner: {@link #begin},
  * {@link #at}, {@link #failed}, {@link #done}; the gate: {@link #stepped})
@@ -40,6 +43,27 @@ final class Ghost {
         final List<String> owns = new ArrayList<>();
         /** The lock of the attempt that failed. */
         String failedLock;
+        /** The attempt set the pending bit from 0 and has not cleared it (spec: PendingPcs, undo_pending). */
+        boolean pendingBit;
+        /** x86: the old pending bit of the btsl, for the read that follows (spec: pend). */
+        int pend;
+        /** The attempt is in the lock's MCS queue, from xchg_tail until it leaves (spec: QueuedPcs). */
+        boolean inQueue;
+        /** The index of its node while in the queue. */
+        int node = -1;
+        /** It waits, without a clock, for its successor to link (spec: WaitsForSuccessor). */
+        boolean waitsNext;
+        /** It is on its way into the queue (spec pcs set_pending_read, undo_pending, queue, trylock_cold, xchg_tail). */
+        boolean coming;
+
+        void clearShadow() {
+            pendingBit = false;
+            pend = 0;
+            inQueue = false;
+            node = -1;
+            waitsNext = false;
+            coming = false;
+        }
     }
 
     private final LockScenario sc;
@@ -73,6 +97,7 @@ final class Ghost {
         k.op = op;
         k.releasing = releasing;
         k.atStart = true;
+        k.clearShadow();
     }
 
     /** The context ran its script to the end. */
@@ -163,25 +188,99 @@ final class Ghost {
         return false;
     }
 
-    private boolean ownCpuHolds(int c, String l) {
+    /**
+     * The spec's HeldHere(c, l): a context of c owns l, or one underneath the
+     * running context sits on l's pending bit or in l's queue.
+     */
+    private boolean heldHere(int c, String l) {
+        Ctx run = running(c);
         for (Ctx y : Ctx.values()) {
-            if (of(c, y).owns.contains(l)) {
+            Context k = of(c, y);
+            if (k.owns.contains(l) || (y != run && l.equals(attempt(k)) && (k.pendingBit || k.inQueue))) {
                 return true;
             }
         }
         return false;
     }
 
-    /** The spec's HeldOrPreempted(c, l). */
-    private boolean heldOrPreempted(int c, String l) {
-        Ctx run = running(c);
-        for (Ctx y : Ctx.values()) {
-            Context k = of(c, y);
-            if (k.owns.contains(l) || (l.equals(attempt(k)) && y != run)) {
-                return true;
+    /** The spec's Fallback(x, i): no MCS node for the attempt. */
+    private boolean fallback(Ctx x, int idx) {
+        rqspin.lock.Version v = sc.version();
+        return idx >= sc.nrNodes() || (sc.resilient() && x == Ctx.nmi
+                && (v.nmiFallbackAlways() || (v.nmiFallbackNested() && idx > 0)));
+    }
+
+    private static boolean contended(int w) {
+        return (w & ~rqspin.lock.LockWord.LOCKED_MASK) != 0;
+    }
+
+    /**
+     * Follows the spec's program counter of context k (of CPU c, context x)
+     * over step {@code step} on lock word {@code wb} to {@code wa} (what the
+     * shadow flags need), with {@code failing} the failure the step decided.
+     */
+    private void shadow(int c, Ctx x, Context k, Step step, Snapshot before, int wb, int wa, FailureReason failing) {
+        int pendingVal = rqspin.lock.LockWord.PENDING_VAL;
+        boolean acquired = (wb & 0xff) == 0 && (wa & 0xff) != 0;
+        switch (step) {
+            case fastpath_cmpxchg -> {
+                if (!acquired && !sc.tas().equals("virt")) {
+                    k.coming = wb != pendingVal && contended(wb); // SlowStart: queue; (0,1,0) re-reads first
+                }
             }
+            case pending_reread -> k.coming = contended(wa);
+            case queued_fetch_set_pending_acquire -> {
+                k.pendingBit = (wb & pendingVal) == 0;
+                if (sc.x86SetPending()) {
+                    k.pend = wb & pendingVal;
+                    k.coming = true; // set_pending_read
+                } else {
+                    k.coming = contended(wb);
+                }
+            }
+            case queued_fetch_set_pending_read -> k.coming = contended(k.pend | (wa & ~pendingVal));
+            case clear_pending, clear_pending_set_locked -> k.pendingBit = false;
+            case check_deadlock_AA_queue -> k.coming = false;
+            case grab_mcs_node -> {
+                int idx = Integer.parseInt(before.count.get(sc.cpuName(c)).atom());
+                if (fallback(x, idx)) {
+                    k.coming = false;
+                }
+            }
+            case queued_spin_trylock -> {
+                if (acquired) {
+                    k.coming = false;
+                }
+            }
+            case xchg_tail -> {
+                k.coming = false;
+                k.inQueue = true;
+                k.node = rqspin.lock.LockWord.tailIdx(wa);
+            }
+            case claim_cmpxchg -> {
+                if (acquired) {
+                    k.inQueue = false;
+                }
+            }
+            case set_locked -> k.waitsNext = true;
+            case try_cmpxchg_tail -> {
+                if ((wb & rqspin.lock.LockWord.TAIL_MASK) != 0 && (wa & rqspin.lock.LockWord.TAIL_MASK) == 0) {
+                    k.inQueue = false; // it was the tail and reset it
+                } else {
+                    k.waitsNext = true; // abort_signal, or [v7.2] handover_deadlock_wait
+                }
+            }
+            case arch_mcs_spin_unlock_contended, abort_signal_next -> {
+                k.inQueue = false;
+                k.waitsNext = false;
+            }
+            default -> { }
         }
-        return false;
+        if (failing != null && k.inQueue && failing.errno(sc.version()) == rqspin.lock.Errno.EDEADLK
+                && failing != FailureReason.QUEUE_ABORTED && sc.version().headHandsOver()
+                && !sc.version().deadlockResetsTail()) {
+            k.waitsNext = true; // v6.19, v7.0: handover_deadlock waits for a successor
+        }
     }
 
     // ---------------------------------------------------------------- from the controller
@@ -203,6 +302,9 @@ final class Ghost {
         String who = sc.cpuName(c) + " " + x;
         if (step == Step.interrupt) {
             k.base = heldLength(after, c);
+        }
+        if (lock != null && step != Step.interrupt) {
+            shadow(c, x, k, step, before, before.words.get(lock), after.words.get(lock), failing);
         }
         if (failing != null) {
             String l = attempt(k);
@@ -229,6 +331,9 @@ final class Ghost {
                     }
                 }
             }
+        }
+        if (ret != null) {
+            k.clearShadow();
         }
         if (ret != null && ret != 0) {
             String l = k.failedLock;
@@ -259,13 +364,13 @@ final class Ghost {
                     found.add("DetectionIsReal: " + what + ", with no waits-for cycle through " + sc.cpuName(c));
                 }
             }
-            if (why == FailureReason.AA && !heldOrPreempted(c, l)) {
-                found.add("AAIsReal: " + what + ": no context of " + sc.cpuName(c) + " holds " + l
-                        + " or attempts it underneath");
+            if (why == FailureReason.AA && !heldHere(c, l)) {
+                found.add("AAIsReal: " + what + ": no context of " + sc.cpuName(c) + " owns " + l
+                        + " or sits on its pending bit or in its queue underneath");
             }
-        } else if (ownCpuHolds(c, l)) {
+        } else if (heldHere(c, l)) {
             found.add("AAIsDetected: " + what + ": " + l + " is held by a context of " + sc.cpuName(c)
-                    + ": an AA deadlock left to the timeout");
+                    + " (owned, or its pending bit or queue node underneath): an AA deadlock left to the timeout");
         }
         return found;
     }
@@ -293,20 +398,66 @@ final class Ghost {
                 }
             }
         }
-        boolean inFlight = false;
-        for (int c = 0; c < sc.nrCpus(); c++) {
-            for (Ctx x : Ctx.values()) {
-                inFlight |= attempt(of(c, x)) != null;
-            }
-        }
-        if (!inFlight) {
-            s.words.forEach((l, w) -> {
-                if ((w & ~0xff) != 0) {
-                    found.add("QuiescentLockWordClean: no attempt in flight, yet " + l + " is "
-                            + rqspin.lock.LockWord.describe(w));
+        s.words.forEach((l, w) -> {
+            boolean inFlight = false;
+            for (int c = 0; c < sc.nrCpus(); c++) {
+                for (Ctx x : Ctx.values()) {
+                    inFlight |= l.equals(attempt(of(c, x)));
                 }
-            });
-        }
+            }
+            if (!inFlight && (w & ~0xff) != 0) {
+                found.add("QuiescentLockWordClean: no attempt on " + l + " in flight, yet it is "
+                        + rqspin.lock.LockWord.describe(w));
+            }
+        });
+        found.addAll(queueLive(s));
+        return found;
+    }
+
+    /**
+     * The spec's QueueLive: per lock, the tail names the node of a context in
+     * the queue, and a context that waits for its successor without a clock
+     * has one coming (its node's next, a tail past it, or a locker on its way).
+     */
+    private List<String> queueLive(Snapshot s) {
+        List<String> found = new ArrayList<>();
+        s.words.forEach((l, w) -> {
+            int tail = w & rqspin.lock.LockWord.TAIL_MASK;
+            boolean tailLive = tail == 0;
+            boolean coming = false;
+            for (int c = 0; c < sc.nrCpus(); c++) {
+                for (Ctx x : Ctx.values()) {
+                    Context k = of(c, x);
+                    if (!l.equals(attempt(k))) {
+                        continue;
+                    }
+                    tailLive |= k.inQueue && tail != 0 && rqspin.lock.LockWord.tailCpu(tail) == c
+                            && rqspin.lock.LockWord.tailIdx(tail) == k.node;
+                    coming |= k.coming;
+                }
+            }
+            if (!tailLive) {
+                found.add("QueueLive: " + l + " is " + rqspin.lock.LockWord.describe(w)
+                        + ", whose tail is the node of no waiter in its queue");
+            }
+            for (int c = 0; c < sc.nrCpus(); c++) {
+                for (Ctx x : Ctx.values()) {
+                    Context k = of(c, x);
+                    if (!k.waitsNext || !l.equals(attempt(k))) {
+                        continue;
+                    }
+                    boolean linked = !s.node.get(sc.cpuName(c)).get(Integer.toString(k.node)).get("next").elems()
+                            .isEmpty();
+                    boolean past = tail != 0 && (rqspin.lock.LockWord.tailCpu(tail) != c
+                            || rqspin.lock.LockWord.tailIdx(tail) != k.node);
+                    if (!linked && !past && !coming) {
+                        found.add("QueueLive: " + sc.cpuName(c) + " " + x + " waits for a successor on " + l
+                                + " (no clock), but it is the tail, its node has no next and nobody is on the way"
+                                + " into the queue");
+                    }
+                }
+            }
+        });
         return found;
     }
 

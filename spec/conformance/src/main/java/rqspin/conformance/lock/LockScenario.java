@@ -33,9 +33,12 @@ import rqspin.spec.Manifest;
  * @param nrNodes    _Q_MAX_NODES
  * @param scripts    per CPU (in cpus order), per context, the operations
  * @param mutations  substitutions of spec operators other than Scripts (a spec mutant), as cfg text
+ * @param x86SetPending  SetPending = "x86": the pending bit is set by a btsl, then the word is read
+ * @param abbaStepwise   AbbaScan = "stepwise": check_deadlock_ABBA takes one step per read
  */
 record LockScenario(String model, List<String> cpus, List<String> locks, Version version, boolean resilient,
-                    String tas, int nrHeld, int nrNodes, List<Map<Ctx, List<Op>>> scripts, List<String> mutations) {
+                    String tas, int nrHeld, int nrNodes, List<Map<Ctx, List<Op>>> scripts, List<String> mutations,
+                    boolean x86SetPending, boolean abbaStepwise) {
 
     /** The spec's contexts, lowest priority first, and the Java context each one is. */
     enum Ctx {
@@ -73,6 +76,12 @@ record LockScenario(String model, List<String> cpus, List<String> locks, Version
         String tla() {
             return "<<\"" + (lock ? "lock" : "unlock") + "\", " + lockName + ">>";
         }
+    }
+
+    /** A scenario with the generic set-pending and the atomic ABBA scan. */
+    LockScenario(String model, List<String> cpus, List<String> locks, Version version, boolean resilient, String tas,
+                 int nrHeld, int nrNodes, List<Map<Ctx, List<Op>>> scripts, List<String> mutations) {
+        this(model, cpus, locks, version, resilient, tas, nrHeld, nrNodes, scripts, mutations, false, false);
     }
 
     LockScenario {
@@ -130,19 +139,22 @@ record LockScenario(String model, List<String> cpus, List<String> locks, Version
 
     /** The same world with other scripts (e.g. recorded from a test). */
     LockScenario withScripts(String name, List<Map<Ctx, List<Op>>> newScripts) {
-        return new LockScenario(name, cpus, locks, version, resilient, tas, nrHeld, nrNodes, newScripts, mutations);
+        return new LockScenario(name, cpus, locks, version, resilient, tas, nrHeld, nrNodes, newScripts, mutations,
+                x86SetPending, abbaStepwise);
     }
 
     /** The same world in another version. */
     LockScenario withVersion(Version v) {
-        return new LockScenario(model, cpus, locks, v, resilient, tas, nrHeld, nrNodes, scripts, mutations);
+        return new LockScenario(model, cpus, locks, v, resilient, tas, nrHeld, nrNodes, scripts, mutations,
+                x86SetPending, abbaStepwise);
     }
 
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(model).append(": ")
-                .append(resilient ? (version == Version.V6_15 ? "v6.15" : "v6.19") : "qspinlock")
-                .append(tas.equals("none") ? "" : ", TAS " + tas).append(", ").append(cpus.size()).append(" CPUs");
+                .append(resilient ? version.spec() : "qspinlock")
+                .append(tas.equals("none") ? "" : ", TAS " + tas).append(x86SetPending ? ", x86 set-pending" : "")
+                .append(abbaStepwise ? ", stepwise ABBA scan" : "").append(", ").append(cpus.size()).append(" CPUs");
         for (int c = 0; c < cpus.size(); c++) {
             for (Ctx x : Ctx.values()) {
                 if (!script(c, x).isEmpty()) {
@@ -192,11 +204,14 @@ record LockScenario(String model, List<String> cpus, List<String> locks, Version
         List<String> cpus = setOf(k, "CPUs", cfg);
         List<String> locks = setOf(k, "Locks", cfg);
         String v = value(k, "Version", cfg);
-        Version version = switch (v) {
-            case "\"v6.15\"" -> Version.V6_15;
-            case "\"v6.19\"" -> Version.V6_19;
-            default -> throw new IOException(cfg + ": unknown Version " + v);
-        };
+        Version version = Version.ofSpec(v);
+        if (version == null) {
+            throw new IOException(cfg + ": unknown Version " + v);
+        }
+        String[] sp = k.get("SetPending");
+        String[] ab = k.get("AbbaScan");
+        boolean x86 = sp != null && sp[1].equals("\"x86\"");
+        boolean stepwise = ab != null && ab[1].equals("\"stepwise\"");
         boolean resilient = value(k, "Resilient", cfg).equals("TRUE");
         String tas = value(k, "TasFallback", cfg).replace("\"", "");
         int nrHeld = Integer.parseInt(value(k, "NrHeld", cfg));
@@ -212,14 +227,15 @@ record LockScenario(String model, List<String> cpus, List<String> locks, Version
         }
         List<String> mutations = new ArrayList<>();
         k.forEach((name, a) -> {
-            if (a[0].equals("<-") && !name.equals("Scripts")) {
+            // Excused names a known cause whose verdicts a property does not count: no change of the algorithm
+            if (a[0].equals("<-") && !name.equals("Scripts") && !name.equals("Excused")) {
                 mutations.add(name + " <- " + a[1]);
             }
         });
         List<String> sortedCpus = new ArrayList<>(cpus);
         sortedCpus.sort(null);
         return new LockScenario(model.name(), sortedCpus, locks, version, resilient, tas, nrHeld, nrNodes,
-                reorder(cpus, sortedCpus, scripts), mutations);
+                reorder(cpus, sortedCpus, scripts), mutations, x86, stepwise);
     }
 
     private static List<Map<Ctx, List<Op>>> reorder(List<String> cpus, List<String> sorted,

@@ -74,6 +74,7 @@ final class LockWorld implements AutoCloseable {
                 .deadlockCheckIntervalNanos(INTERVAL).checkPeriod(1).spinHint(SpinHint.NONE)
                 .heldLockSlots(sc.nrHeld()).mcsNodes(sc.nrNodes())
                 .virtTasFallback(sc.tas().equals("virt")).queuedSpinlocks(!sc.tas().equals("native"))
+                .x86SetPending(sc.x86SetPending()).abbaScanStepwise(sc.abbaStepwise())
                 .stepGate(sched).build();
         for (String name : sc.locks()) {
             locks.add(factory.create(machine, name, sc));

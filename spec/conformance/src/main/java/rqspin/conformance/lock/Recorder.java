@@ -224,7 +224,7 @@ public final class Recorder implements StepGate {
 
     private boolean lastUnlockStep(Object lock, Step step) {
         if (lock instanceof RqSpinLock r) {
-            return r.version() == Version.V6_19 ? step == Step.res_spin_unlock_pop
+            return r.version().earlyEntry() ? step == Step.res_spin_unlock_pop
                     : step == Step.res_spin_unlock_release;
         }
         return true;
@@ -355,6 +355,8 @@ public final class Recorder implements StepGate {
             extra.add("  CPUs = {" + String.join(", ", sc.cpus()) + "}");
             extra.add("  Locks = {" + String.join(", ", sc.locks()) + "}");
             extra.add("  TasFallback = \"" + sc.tas() + "\"");
+            extra.add("  SetPending = \"" + (sc.x86SetPending() ? "x86" : "fetch_or") + "\"");
+            extra.add("  AbbaScan = \"" + (sc.abbaStepwise() ? "stepwise" : "atomic") + "\"");
             extra.add("  NrHeld = " + sc.nrHeld());
             extra.add("  NrNodes = " + sc.nrNodes());
             extra.add("  Scripts <- TV_Scripts");

@@ -35,6 +35,8 @@ public final class Reproducer {
     private final Map<String, Map<Ctx, List<Op>>> scripts = new LinkedHashMap<>();
     private final List<String[]> steps = new ArrayList<>();
     private boolean hang;
+    private boolean x86SetPending;
+    private boolean abbaStepwise;
 
     private Reproducer(String model, boolean resilient, String tas, int nrHeld, int nrNodes) {
         this.model = model;
@@ -51,6 +53,18 @@ public final class Reproducer {
      */
     public static Reproducer of(String model, boolean resilient, String tas, int nrHeld, int nrNodes) {
         return new Reproducer(model, resilient, tas, nrHeld, nrNodes);
+    }
+
+    /** The pending bit is set as on x86: a btsl, then a separate read (the spec's SetPending = "x86"). */
+    public Reproducer x86SetPending() {
+        x86SetPending = true;
+        return this;
+    }
+
+    /** check_deadlock_ABBA takes one step per read (the spec's AbbaScan = "stepwise"). */
+    public Reproducer abbaScanStepwise() {
+        abbaStepwise = true;
+        return this;
     }
 
     /** The CPUs, as the spec names them (c1 is Java's cpu0). */
@@ -118,7 +132,8 @@ public final class Reproducer {
             }
             s.add(m);
         }
-        return new LockScenario(model, cpus, locks, version, resilient, tas, nrHeld, nrNodes, s, List.of());
+        return new LockScenario(model, cpus, locks, version, resilient, tas, nrHeld, nrNodes, s, List.of(),
+                x86SetPending, abbaStepwise);
     }
 
     /** Plays the schedule on the Java twin of {@code version}. */

@@ -78,7 +78,7 @@ final class SpecScripts {
         Files.writeString(work.resolve("ConformScripts.tla"), mod.toString(), StandardCharsets.UTF_8);
         Files.write(work.resolve("ConformScripts.cfg"), List.of("CONSTANTS", "  c1 = c1  c2 = c2  c3 = c3  A = A  B = B",
                 "  CPUs = {c1, c2, c3}", "  Locks = {A, B}", "  Version = \"v6.19\"", "  Resilient = TRUE",
-                "  TasFallback = \"none\"", "  NrHeld = 31", "  NrNodes = 4", "  Scripts <- S_TasksA",
+                "  TasFallback = \"none\"", "  SetPending = \"fetch_or\"", "  AbbaScan = \"atomic\"", "  NrHeld = 31", "  NrNodes = 4", "  Scripts <- S_TasksA",
                 "INIT NoInit", "NEXT Next"), StandardCharsets.UTF_8);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseParallelGC", "-Djava.io.tmpdir=" + work, "-DTLA-Library=" + specDir, "-cp", Tlc.jar().toString(), "tlc2.TLC",

@@ -61,7 +61,7 @@ final class Conformance {
      */
     static void figures(String kind, Manifest.Model m, int traces, int events, double seconds) throws Exception {
         LockScenario sc = new LockTwin().scenario(manifest(), m);
-        String v = !sc.resilient() ? "qspinlock" : sc.version() == rqspin.lock.Version.V6_15 ? "v6.15" : "v6.19";
+        String v = !sc.resilient() ? "qspinlock" : sc.version().spec();
         System.out.printf(java.util.Locale.ROOT, "FIGURES %s %s %s %d %d %.2f%n", kind, m.name(), v, traces, events,
                 seconds);
     }

@@ -1,5 +1,6 @@
 package rqspin.conformance.lock.repro;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,10 @@ class RqV615CascadeEdeadlkTest {
         assertTrue(r.followed() && r.shows("DeadlockIsReal"), r.toString());
     }
 
-    // The spec has no fixed version of this finding yet. Where it has one, the same schedule must not
-    // show the violation there: assertTrue(!SCHEDULE.run(fixed).shows("DeadlockIsReal")).
+    /** v6.19 has the fix ("Adjust return value for queue destruction"): the same schedule does not show it. */
+    @Test
+    void v6_19DoesNotShowDeadlockIsReal() {
+        Reproducer.Result r = SCHEDULE.run(Version.V6_19);
+        assertFalse(r.shows("DeadlockIsReal"), r.toString());
+    }
 }

@@ -1,5 +1,6 @@
 package rqspin.conformance.lock.repro;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -30,16 +31,18 @@ class RqV615NmiHangTest {
             .step("c1", "nmi", "interrupt")                                 // no change
             .step("c1", "nmi", "fastpath_cmpxchg")                          // on A: no change
             .step("c1", "nmi", "queued_fetch_set_pending_acquire")          // on A: A (0,0,1) -> (0,1,1)
-            .step("c1", "nmi", "grab_held_lock_entry")                      // on A: c1 held [A] -> [A, A]
-            .step("c1", "nmi", "check_deadlock")                            // on A: fails: -EDEADLK (AA)
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
+            .step("c1", "nmi", "grab_held_lock_entry")                      // on A: c1 held [A] -> [A, A]
             .step("c2", "task", "grab_mcs_node")                            // on A: c2 count 0 -> 1, c2 held [] -> [A]
+            .step("c1", "nmi", "check_deadlock")                            // on A: fails: -EDEADLK (AA)
             .step("c2", "task", "queued_spin_trylock")                      // on A: no change
             .step("c1", "nmi", "clear_pending")                             // on A: A (0,1,1) -> (0,0,1)
             .step("c2", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c2/0,0,1)
-            .step("c2", "nmi", "interrupt")                                 // no change
             .step("c1", "nmi", "release_held_lock_entry")                   // on A: c1 held [A, A] -> [A], returns -EDEADLK
+            .step("c2", "task", "check_deadlock")                           // on A: no change
             .step("c1", "task", "res_spin_unlock_pop")                      // on A: c1 held [A] -> []
+            .step("c2", "task", "check_timeout_expired")                    // on A: fails: -ETIMEDOUT (timeout)
+            .step("c2", "nmi", "interrupt")                                 // no change
             .step("c1", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)
             .step("c2", "nmi", "fastpath_cmpxchg")                          // on A: no change
             .step("c2", "nmi", "grab_mcs_node")                             // on A: c2 count 1 -> 2, c2 held [A] -> [A, A]
@@ -55,6 +58,10 @@ class RqV615NmiHangTest {
         assertTrue(r.followed() && r.shows("AttemptsReturn"), r.toString());
     }
 
-    // The spec has no fixed version of this finding yet. Where it has one, the same schedule must not
-    // show the violation there: assertTrue(!SCHEDULE.run(fixed).shows("AttemptsReturn")).
+    /** v6.17 has the fix (0d80e7f951be): the same schedule does not show it. */
+    @Test
+    void v6_17DoesNotShowAttemptsReturn() {
+        Reproducer.Result r = SCHEDULE.run(Version.V6_17);
+        assertFalse(r.shows("AttemptsReturn"), r.toString());
+    }
 }

@@ -1,5 +1,6 @@
 package rqspin.conformance.lock.repro;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -26,10 +27,10 @@ class RqV619FullLivenessTest {
             .script("c2", "task", "lock B", "lock A", "unlock A", "unlock B")
             .script("c3", "task", "lock A", "unlock A")
             .script("c3", "nmi", "lock B", "unlock B")
-            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
             .step("c1", "task", "grab_held_lock_entry")                     // on A: c1 held [] -> [A]
             .step("c3", "task", "grab_held_lock_entry")                     // on A: c3 held [] -> [A]
             .step("c3", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
+            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
             .step("c1", "task", "fastpath_cmpxchg")                         // on A: no change
             .step("c1", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
             .step("c1", "task", "check_deadlock")                           // on A: no change
@@ -43,13 +44,13 @@ class RqV619FullLivenessTest {
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
             .step("c1", "task", "clear_pending")                            // on A: A (0,1,1) -> (0,0,1)
             .step("c2", "task", "grab_mcs_node")                            // on A: c2 count 0 -> 1
-            .step("c1", "task", "release_held_lock_entry")                  // on A: c1 held [A] -> [], returns -ETIMEDOUT
             .step("c2", "task", "queued_spin_trylock")                      // on A: no change
+            .step("c1", "task", "release_held_lock_entry")                  // on A: c1 held [A] -> [], returns -ETIMEDOUT
             .step("c2", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c2/0,0,1)
             .step("c2", "task", "check_deadlock")                           // on A: fails: -EDEADLK (ABBA)  <-- DeadlockIsReal
-            .step("c3", "nmi", "res_spin_unlock_pop")                       // on B: c3 held [A, B] -> [A]
-            .step("c3", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)
-            .step("c3", "task", "res_spin_unlock_pop")                      // on A: c3 held [A] -> []
+            .step("c3", "nmi", "res_spin_unlock_pop")                       // on B: c3 held [A, B] -> [A]  <-- QueueLive
+            .step("c3", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)  <-- QueueLive
+            .step("c3", "task", "res_spin_unlock_pop")                      // on A: c3 held [A] -> []  <-- QueueLive
             .thenNothingMoves();                                            // no CPU can take a step any more
 
     /** v6.19, the version of the finding, shows it: AttemptsReturn. */
@@ -59,6 +60,10 @@ class RqV619FullLivenessTest {
         assertTrue(r.followed() && r.shows("AttemptsReturn"), r.toString());
     }
 
-    // The spec has no fixed version of this finding yet. Where it has one, the same schedule must not
-    // show the violation there: assertTrue(!SCHEDULE.run(fixed).shows("AttemptsReturn")).
+    /** v7.2 has the fix (7a3c0289c3c8): the same schedule does not show it. */
+    @Test
+    void v7_2DoesNotShowAttemptsReturn() {
+        Reproducer.Result r = SCHEDULE.run(Version.V7_2);
+        assertFalse(r.shows("AttemptsReturn"), r.toString());
+    }
 }
