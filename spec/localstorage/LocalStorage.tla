@@ -41,10 +41,11 @@
 (* is a named operator here (marked "named step"), so that the mutant is a *)
 (* one-line operator in MCLocalStorage.tla swapped in by its config with   *)
 (* "CONSTANT Step <- MutStep": MapFreeListAfterFree, NofailSelectBucket,   *)
-(* NofailFreesFields, NofailClearsSmap, NofailWarns, NofailMemCharge,      *)
-(* NofailUnpinRef, NofailSetsBit, NofailShouldFree, NofailFreesStorage,    *)
-(* DestroyRefDecAndTest, UpdateLinksNewMap, UpdateUnlinksOldMap,           *)
-(* DeleteClearsOwnerStorage; and Cb, CbVanilla in Rcu.tla.                 *)
+(* NofailFreesFields, NofailClearsSmap, NofailWarns, NofailUnlinkMapNode,  *)
+(* NofailMemCharge, NofailUnpinRef, NofailSetsBit, NofailShouldFree,       *)
+(* NofailFreesStorage, DestroyRefDecAndTest, UpdateLinksNewMap,            *)
+(* UpdateUnlinksOldMap, DeleteClearsOwnerStorage, DeleteMemUncharge; and   *)
+(* Cb, CbVanilla in Rcu.tla.                                               *)
 (*                                                                         *)
 (* LIFECYCLE. An owner (a socket, task, cgroup or inode) has at most one   *)
 (* local storage (LS), published in owner->storage. The LS holds a list of *)
@@ -293,16 +294,25 @@ IsInitStorage(l) == \E o \in Owners : InitStorage[o] = l
 \* hlist nodes (Hlist.tla: inB, mnext, inL, lnext), cnt (v3 link_cnt), bits
 \* (final selem->state), and two ghost counters: fields (how many times
 \* bpf_obj_free_fields ran on it, 0..2) and frees (how many times
-\* bpf_selem_free was called on it, 0..2; Memory.tla).
+\* bpf_selem_free was called on it, 0..2; Memory.tla); and three ghosts of
+\* P4 and P7: chg (its elem_size is counted in its owner's charge: set by
+\* the charge, cleared by the step that uncharges it), wfired (the WARN sites
+\* that fired for it: the condition held on this selem) and wprinted (those
+\* of them that printed: a WARN_ON_ONCE / WARN_ONCE site prints only the
+\* first time it fires, so a site already in warns prints nothing).
 NoSelem == [st |-> "none", smap |-> NULL, ls |-> NULL, inB |-> 0, mnext |-> NULL,
-            inL |-> NULL, lnext |-> NULL, cnt |-> 0, bits |-> {}, fields |-> 0, frees |-> 0]
+            inL |-> NULL, lnext |-> NULL, cnt |-> 0, bits |-> {}, fields |-> 0, frees |-> 0,
+            chg |-> FALSE, wfired |-> {}, wprinted |-> {}]
 \* bpf_selem_alloc: smap set, state 0 (final) or link_cnt 2 (v3), nothing linked
 NewSelem(m) == [NoSelem EXCEPT !.st = "live", !.smap = m, !.cnt = IF V3 THEN 2 ELSE 0]
 \* A local storage: st, owner, first (the head of its list), lock (the holder of
 \* local_storage->lock), cache, charge (mem_charge), refcnt (owner_refcnt), and
-\* the ghost counter frees (bpf_local_storage_free calls, 0..2).
+\* the ghost counter frees (bpf_local_storage_free calls, 0..2); ghosts as
+\* for an selem: hchg (sizeof(LS) is counted in its owner's charge), wfired,
+\* wprinted (the refcount_t WARNs of owner_refcnt).
 NoStorage == [st |-> "none", owner |-> NULL, first |-> NULL, lock |-> NULL,
-              cache |-> [m \in Maps |-> NULL], charge |-> 0, refcnt |-> 0, frees |-> 0]
+              cache |-> [m \in Maps |-> NULL], charge |-> 0, refcnt |-> 0, frees |-> 0,
+              hchg |-> FALSE, wfired |-> {}, wprinted |-> {}]
 
 \* Per-process locals (the kernel functions' local variables); Blank when idle
 \* or done, except rv: the value an update or a delete returned ("ok",
@@ -331,13 +341,13 @@ Init ==
     /\ sel = [x \in Selems |->
                 IF IsInit(x)
                 THEN [NewSelem(SelemMap[x]) EXCEPT !.ls = InitLS(x), !.inB = InitBucket(x),
-                        !.mnext = InitMNext(x), !.inL = InitLS(x), !.lnext = InitLNext(x)]
+                        !.mnext = InitMNext(x), !.inL = InitLS(x), !.lnext = InitLNext(x), !.chg = TRUE]
                 ELSE NoSelem]
     /\ lsv = [l \in Storages |->
                 IF IsInitStorage(l)
                 THEN [NoStorage EXCEPT !.st = "live", !.owner = StorageOwner[l], !.first = InitLSFirst(l),
                         !.charge = IF V3 THEN 0 ELSE StorageSize + ElemSize * InitCount(StorageOwner[l]),
-                        !.refcnt = IF V3 THEN 0 ELSE 1]
+                        !.refcnt = IF V3 THEN 0 ELSE 1, !.hchg = TRUE]
                 ELSE NoStorage]
     /\ bkt = [m \in Maps |-> [b \in Buckets |-> [first |-> InitBucketFirst(m, b), lock |-> NULL]]]
     /\ smapSt = [m \in Maps |-> "live"]
@@ -381,6 +391,15 @@ UseOwner(O) == FreedIn(own, O)
 \* mem_uncharge(smap, owner, amt): sk_omem_alloc -= amt (o = NULL: the model
 \* changes nothing; P4 rules it out)
 OwnAfterUncharge(ow, o, amt) == IF o = NULL THEN ow ELSE [ow EXCEPT ![o].omem = @ - amt]
+
+\* Ghosts (P4): the selem x / the header of LS l is no longer counted in its
+\* owner's charge (the step uncharges it).
+Unchg(s, x) == [s EXCEPT ![x].chg = FALSE]
+UnchgLS(lv, l) == [lv EXCEPT ![l].hchg = FALSE]
+\* Ghosts (P7): the WARN sites W fire for object y of the records f; each
+\* site prints only if it has not fired before in the run (warns holds the
+\* sites that fired: WARN_ON_ONCE, and refcount_warn_saturate's WARN_ONCE).
+FireWarns(f, y, W) == [f EXCEPT ![y].wfired = @ \cup W, ![y].wprinted = @ \cup (W \ warns)]
 
 -----------------------------------------------------------------------------
 (* rqspinlock attempts, and the RCU reclaim order.                         *)
@@ -601,7 +620,7 @@ DestroyDecAndTest(p) ==
     /\ At(p, "destroy:dec_and_test")
     /\ LET l == loc[p].stg
            d == DestroyRefDecAndTest(lsv[l].refcnt)
-       IN /\ lsv' = [lsv EXCEPT ![l].refcnt = d.val]
+       IN /\ lsv' = FireWarns([lsv EXCEPT ![l].refcnt = d.val], l, d.warn)
           /\ warns' = warns \cup d.warn
           /\ IF d.val = 0
              THEN DestroyFinish(p, lsv[l].charge, own, cbs, UseLS({l}))
@@ -662,6 +681,9 @@ NofailFreesFields(linked) == linked
 NofailClearsSmap(err, inMapFree) == ~err \/ inMapFree
 \* named step: WARN_ON_ONCE(err && in_map_free)
 NofailWarns(err, inMapFree) == err /\ inMapFree
+\* named step: under b->lock, hlist_del_init_rcu(&selem->map_node) (the
+\* selem's side: unhashed, and its predecessor's next skips it)
+NofailUnlinkMapNode(s, bk, x) == SelMapDel(s, bk, x)
 
 \* err = raw_res_spin_lock_irqsave(&b->lock);
 \* ok:    if (selem_linked_to_map(selem)) { hlist_del_init_rcu(&selem->map_node);
@@ -675,7 +697,7 @@ NofailLockBucket(p) ==
            nb == loc[p].nb
            h == bkt[m][nb].lock
            linked == sel[x].inB # 0
-           s1 == SelMapDel(sel, bkt, x)
+           s1 == NofailUnlinkMapNode(sel, bkt, x)
        IN /\ \/ /\ h = NULL
                 /\ sel' = [s1 EXCEPT ![x].fields = IF NofailFreesFields(linked) THEN Min(@ + 1, 2) ELSE @,
                                      ![x].smap = IF NofailClearsSmap(FALSE, InMapFree(p)) THEN NULL ELSE @]
@@ -686,7 +708,8 @@ NofailLockBucket(p) ==
              \/ /\ CanFail(p, h)
                 /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
                 /\ warns' = IF NofailWarns(TRUE, InMapFree(p)) THEN warns \cup {WarnMapFree} ELSE warns
-                /\ sel' = IF NofailClearsSmap(TRUE, InMapFree(p)) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
+                /\ sel' = LET s2 == IF NofailClearsSmap(TRUE, InMapFree(p)) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
+                          IN IF NofailWarns(TRUE, InMapFree(p)) THEN FireWarns(s2, x, {WarnMapFree}) ELSE s2
                 /\ Touch(UseMap({m}) \cup UseSel({x}))
                 /\ UNCHANGED <<bkt, loc>>
           /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
@@ -725,11 +748,12 @@ NofailLockStorage(p) ==
                    THEN \* the pinned uncharge; LS->lock stays held until NofailUnpinOwner
                         /\ lsv' = [lv1 EXCEPT ![l].lock = p, ![l].refcnt = RefIncNotZero(@),
                                               ![l].charge = NofailMemCharge(@, amt),
-                                              ![l].owner = IF last THEN NULL ELSE @]
+                                              ![l].owner = IF last THEN NULL ELSE @,
+                                              ![l].hchg = IF last THEN FALSE ELSE @]
                         /\ own' = LET ow1 == OwnAfterUncharge(own, o, amt)
                                   IN IF last /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
                         /\ pc' = [pc EXCEPT ![p] = "nofail:unpin_owner"]
-                        /\ UNCHANGED sel
+                        /\ sel' = Unchg(sel, x)
                    ELSE /\ sel' = IF linked THEN [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
                                   ELSE [sel EXCEPT ![x].ls = NULL]
                         /\ lsv' = IF linked THEN LsvLSDel(sel, lv1, x) ELSE lv1
@@ -760,7 +784,7 @@ NofailUnpinOwner(p) ==
            d == NofailUnpinRef(lsv[l].refcnt)
            lv1 == [lsv EXCEPT ![l].refcnt = d.val, ![l].lock = NULL]
        IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-          /\ lsv' = LsvLSDel(sel, lv1, x)
+          /\ lsv' = FireWarns(LsvLSDel(sel, lv1, x), l, d.warn)
           /\ warns' = warns \cup d.warn
           /\ Touch(UseSel({x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS({l}))
     /\ loc' = [loc EXCEPT ![p].n = @ + 1]
@@ -930,7 +954,7 @@ OpEnd(p, r, C) ==
 UpdateFreeNew(p, r, s, lv) ==
     LET x == loc[p].x
         o == Owner(p)
-    IN /\ sel' = FreeCall(s, x)
+    IN /\ sel' = Unchg(FreeCall(s, x), x)
        /\ lsv' = lv
        /\ own' = OwnAfterUncharge(own, o, ElemSize)
        /\ Touch(UseLS({loc[p].stg}) \cup UseSel({x}) \cup UseOwner({o}))
@@ -949,14 +973,14 @@ UpdateStart(p) ==
            nl == Procs[p].storage
            first == l = NULL \/ lsv[l].first = NULL
        IN /\ IF first
-             THEN /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.ls = nl, !.inL = nl, !.lnext = NULL]]
+             THEN /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.ls = nl, !.inL = nl, !.lnext = NULL, !.chg = TRUE]]
                   /\ lsv' = [lsv EXCEPT ![nl] = [NoStorage EXCEPT !.st = "live", !.owner = o, !.first = x,
                                                    !.charge = IF V3 THEN 0 ELSE StorageSize + ElemSize,
-                                                   !.refcnt = IF V3 THEN 0 ELSE 1]]
+                                                   !.refcnt = IF V3 THEN 0 ELSE 1, !.hchg = TRUE]]
                   /\ own' = [own EXCEPT ![o].omem = @ + ElemSize + StorageSize]
                   /\ loc' = [loc EXCEPT ![p].x = x, ![p].ls = nl, ![p].b = SelectBucket(x, nl)]
                   /\ pc' = [pc EXCEPT ![p] = "storage_alloc:lock_bucket"]
-             ELSE /\ sel' = [sel EXCEPT ![x] = NewSelem(m)]
+             ELSE /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.chg = TRUE]]
                   /\ own' = [own EXCEPT ![o].omem = @ + ElemSize]
                   /\ loc' = [loc EXCEPT ![p].x = x, ![p].stg = l]
                   /\ pc' = [pc EXCEPT ![p] = "update:lock_storage"]
@@ -971,8 +995,8 @@ StorageAllocFail(p, r) ==
     LET x == loc[p].x
         l == loc[p].ls
         o == Owner(p)
-    IN /\ sel' = FreeCall(sel, x)
-       /\ lsv' = FreeCall(lsv, l)
+    IN /\ sel' = Unchg(FreeCall(sel, x), x)
+       /\ lsv' = UnchgLS(FreeCall(lsv, l), l)
        /\ own' = OwnAfterUncharge(own, o, StorageSize + ElemSize)
        /\ Touch(UseLS({l}) \cup UseSel({x}) \cup UseOwner({o}))
        /\ OpEnd(p, r, cbs \cup {CbVanilla("storage", l), CbVanilla("selem", x)})
@@ -1057,7 +1081,7 @@ UpdateLink(p, bk) ==
         lv3 == [IF old = NULL THEN lv2 ELSE LsvLSDel(s3, lv2, old) EXCEPT ![l].lock = NULL]
         bk3 == [m2 \in Maps |-> [i \in Buckets |->
                     IF m2 = m /\ bk2[m2][i].lock = p THEN [bk2[m2][i] EXCEPT !.lock = NULL] ELSE bk2[m2][i]]]
-    IN /\ sel' = IF old = NULL THEN s4 ELSE FreeCall(s4, old)
+    IN /\ sel' = IF old = NULL THEN s4 ELSE Unchg(FreeCall(s4, old), old)
        /\ bkt' = bk3
        /\ lsv' = lv3
        /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
@@ -1157,6 +1181,9 @@ DeleteLockStorage(p) ==
 \* named step: bpf_selem_unlink_storage_nolock_misc called by delete clears
 \* owner->storage when it unlinks the last selem (free_local_storage)
 DeleteClearsOwnerStorage(last) == last
+\* named step: bpf_selem_unlink_storage_nolock_misc called by delete:
+\* mem_uncharge(smap, owner, uncharge) (elem_size [+ sizeof(LS)])
+DeleteMemUncharge(amt) == amt
 
 \* bpf_selem_unlink_map: err = raw_res_spin_lock_irqsave(&b->lock) (error: unlock LS, return err);
 \* hlist_del_init_rcu(&selem->map_node); unlock b; bpf_selem_unlink_storage_nolock:
@@ -1178,13 +1205,13 @@ DeleteLockBucket(p) ==
            lv1 == [lsv EXCEPT ![l].cache[m] = IF @ = x THEN NULL ELSE @,
                               ![l].charge = IF V3 THEN @ ELSE @ - amt,
                               ![l].owner = IF last THEN NULL ELSE @]
-           ow1 == OwnAfterUncharge(own, o, amt)
+           ow1 == OwnAfterUncharge(own, o, DeleteMemUncharge(amt))
            s2 == SelLSDel(s1, lv1, x)
            lv2 == [LsvLSDel(s1, lv1, x) EXCEPT ![l].lock = NULL]
        IN \/ /\ h = NULL
-             /\ sel' = FreeCall(s2, x)
+             /\ sel' = Unchg(FreeCall(s2, x), x)
              /\ bkt' = BktMapDel(sel, bkt, x)
-             /\ lsv' = IF last THEN FreeCall(lv2, l) ELSE lv2
+             /\ lsv' = IF last THEN UnchgLS(FreeCall(lv2, l), l) ELSE lv2
              /\ own' = IF DeleteClearsOwnerStorage(last) /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
              /\ Touch(UseSel({x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
                       \cup UseLS({l}) \cup UseMap({m}) \cup UseOwner({o}))

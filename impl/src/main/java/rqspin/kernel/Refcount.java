@@ -87,6 +87,6 @@ public final class Refcount {
 
     private void saturate(String warn) {
         refs.set(SATURATED);
-        sanitizer.warn(warn);
+        sanitizer.warn(warn, holder.name());
     }
 }

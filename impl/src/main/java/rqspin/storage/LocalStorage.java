@@ -383,7 +383,7 @@ public final class LocalStorage extends Freeable {
                         }
                     });
             if (err != null && inMapFree) {
-                k.audit.warn(Kernel.WARN_MAP_FREE); // WARN_ON_ONCE(err && in_map_free)
+                k.audit.warn(Kernel.WARN_MAP_FREE, x.name()); // WARN_ON_ONCE(err && in_map_free)
             }
             if (err == null || inMapFree || k.mutation == Mutation.DESTROY_CLEARS_SMAP) {
                 k.step(cpu, Step.NOFAIL_CLEAR_SMAP, x);
