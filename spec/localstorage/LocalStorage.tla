@@ -43,9 +43,10 @@
 (* "CONSTANT Step <- MutStep": MapFreeListAfterFree, NofailSelectBucket,   *)
 (* NofailFreesFields, NofailClearsSmap, NofailWarns, NofailUnlinkMapNode,  *)
 (* NofailMemCharge, NofailUnpinRef, NofailSetsBit, NofailShouldFree,       *)
-(* NofailFreesStorage, DestroyRefDecAndTest, UpdateLinksNewMap,            *)
-(* UpdateUnlinksOldMap, DeleteClearsOwnerStorage, DeleteMemUncharge; and   *)
-(* Cb, CbVanilla in Rcu.tla.                                               *)
+(* NofailFreesStorage, NofailTakesSnode, NofailWarnsStorage, WarnPrints,   *)
+(* DestroyRefDecAndTest, UpdateLinksNewMap, UpdateUnlinksOldMap,           *)
+(* DeleteClearsOwnerStorage, DeleteMemUncharge; and Cb, CbVanilla in       *)
+(* Rcu.tla.                                                                *)
 (*                                                                         *)
 (* LIFECYCLE. An owner (a socket, task, cgroup or inode) has at most one   *)
 (* local storage (LS), published in owner->storage. The LS holds a list of *)
@@ -243,6 +244,21 @@ CONSTANTS
     MaxLockFailures, \* how many rqspinlock attempts may fail in one run
     MaxResched,      \* how many times need_resched() may be true in one map_free (final)
     FailOnlyWhenContended, \* TRUE: an attempt may fail only while another process holds the lock
+    PreemptRcu,      \* kernel configuration: TRUE = CONFIG_PREEMPT_RCU (without
+                     \* CONFIG_DEBUG_ATOMIC_SLEEP): cond_resched_rcu() is empty, so
+                     \* map_free's "goto restart" stays inside its read-side section
+                     \* and no grace period can end there; a sleepable program is
+                     \* preemptible in its walk, and only rcu_read_lock_trace holds
+                     \* it. FALSE (PREEMPT_NONE / VOLUNTARY, non-preemptible RCU):
+                     \* cond_resched_rcu() leaves the section (a grace period may
+                     \* end), and a sleepable program's lookup, which does not sleep,
+                     \* holds up vanilla grace periods like a vanilla reader.
+    RefcountTwoStep, \* TRUE = include/linux/refcount.h: refcount_dec's
+                     \* atomic_fetch_sub_release stores the new count (0 when it was 1)
+                     \* and only then refcount_warn_saturate() stores
+                     \* REFCOUNT_SATURATED, so another CPU can read the 0 in between.
+                     \* FALSE: the idealised count whose failed decrement never
+                     \* shows its result (one step), as the model had it before.
     ElemSize,        \* smap->elem_size, charged per selem
     StorageSize      \* sizeof(struct bpf_local_storage), charged per LS
 
@@ -251,6 +267,7 @@ STOU == "SELEM_STORAGE_UNLINKED"
 TOFREE == "SELEM_TOFREE"
 UNLINKED == {MAPU, STOU}
 WarnMapFree == "WARN_ON_ONCE(err && in_map_free)"
+WarnDestroyLS == "WARN: destroy failed local_storage->lock [PR]"
 
 V3 == Protocol = "v3"
 ProcIds == DOMAIN Procs
@@ -265,6 +282,7 @@ MaxOf(S) == CHOOSE i \in S : \A j \in S : j <= i
 
 ASSUME Protocol \in {"v3", "final"}
 ASSUME MaxLockFailures \in Nat /\ MaxResched \in Nat /\ NBuckets \in Nat \ {0}
+ASSUME PreemptRcu \in BOOLEAN /\ RefcountTwoStep \in BOOLEAN
 \* every charge is visible: an uncharge always changes the owner's charge
 ASSUME ElemSize \in Nat \ {0} /\ StorageSize \in Nat \ {0}
 ASSUME \A p \in ProcIds : Kind(p) \in {"map_free", "destroy", "update", "delete", "lookup", "sleepable_lookup"}
@@ -396,10 +414,13 @@ OwnAfterUncharge(ow, o, amt) == IF o = NULL THEN ow ELSE [ow EXCEPT ![o].omem = 
 \* owner's charge (the step uncharges it).
 Unchg(s, x) == [s EXCEPT ![x].chg = FALSE]
 UnchgLS(lv, l) == [lv EXCEPT ![l].hchg = FALSE]
+\* named step: of the WARN sites W that fire, those that print: WARN_ON_ONCE
+\* and WARN_ONCE print only the first time their site fires.
+WarnPrints(W) == W \ warns
 \* Ghosts (P7): the WARN sites W fire for object y of the records f; each
 \* site prints only if it has not fired before in the run (warns holds the
 \* sites that fired: WARN_ON_ONCE, and refcount_warn_saturate's WARN_ONCE).
-FireWarns(f, y, W) == [f EXCEPT ![y].wfired = @ \cup W, ![y].wprinted = @ \cup (W \ warns)]
+FireWarns(f, y, W) == [f EXCEPT ![y].wfired = @ \cup W, ![y].wprinted = @ \cup WarnPrints(W)]
 
 -----------------------------------------------------------------------------
 (* rqspinlock attempts, and the RCU reclaim order.                         *)
@@ -516,7 +537,8 @@ MapFreeNext(p) ==
                /\ pc' = [pc EXCEPT ![p] = "map_free:cond_resched_rcu"]
                /\ loc' = [loc EXCEPT ![p].tofree = MapFreeListAfterFree(T)]
        ELSE \/ /\ loc[p].resched < MaxResched          \* need_resched(): cond_resched_rcu()
-               /\ RcuReadUnlock(p, cbs)
+               \* it leaves the read-side section, unless it is empty (PreemptRcu)
+               /\ IF PreemptRcu THEN UNCHANGED <<readers, traceReaders, cbs, gpw>> ELSE RcuReadUnlock(p, cbs)
                /\ loc' = [loc EXCEPT ![p].resched = @ + 1]
                /\ pc' = [pc EXCEPT ![p] = "map_free:cond_resched_rcu"]
                /\ UNCHANGED <<sel, usedAfterFree>>
@@ -526,7 +548,8 @@ MapFreeNext(p) ==
                /\ UNCHANGED <<sel, readers, traceReaders, cbs, gpw>>
     /\ UNCHANGED <<lsv, bkt, smapSt, own, fails, warns>>
 
-\* cond_resched_rcu()'s rcu_read_lock(); final restarts at the head of the bucket
+\* cond_resched_rcu()'s rcu_read_lock() (PreemptRcu: nothing, the process is a
+\* reader already); final restarts at the head of the bucket ("goto restart")
 MapFreeCondResched(p) ==
     /\ At(p, "map_free:cond_resched_rcu")
     /\ RcuReadLock(p)
@@ -715,6 +738,14 @@ NofailLockBucket(p) ==
           /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
     /\ UNCHANGED <<lsv, smapSt, own, readers, traceReaders, cbs, gpw>>
 
+\* named step: under local_storage->lock, if (selem_linked_to_storage(selem))
+\* nofail unlinks snode, and after the lock it clears selem->local_storage
+\* (m: the smap it loaded at its start). Always, in the merged code.
+NofailTakesSnode(p, m) == TRUE
+\* named step: a WARN where destroy fails local_storage->lock (none at
+\* 0542972950ef; [PR] proposes one for the C10 leak)
+NofailWarnsStorage(err, inMapFree) == FALSE
+
 \* named step: the pinned uncharge in bpf_selem_unlink_storage_nolock_misc:
 \* local_storage->mem_charge -= uncharge
 NofailMemCharge(charge, amt) == charge - amt
@@ -736,7 +767,8 @@ NofailLockStorage(p) ==
            l == loc[p].ls
            m == loc[p].m
            h == lsv[l].lock
-           linked == sel[x].inL # NULL
+           takes == NofailTakesSnode(p, m)
+           linked == sel[x].inL # NULL /\ takes
            last == linked /\ Singular(sel, lsv, x, l)
            misc == linked /\ m # NULL /\ InMapFree(p)
            lv1 == IF misc /\ lsv[l].cache[m] = x THEN [lsv EXCEPT ![l].cache[m] = NULL] ELSE lsv
@@ -755,7 +787,7 @@ NofailLockStorage(p) ==
                         /\ pc' = [pc EXCEPT ![p] = "nofail:unpin_owner"]
                         /\ sel' = Unchg(sel, x)
                    ELSE /\ sel' = IF linked THEN [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-                                  ELSE [sel EXCEPT ![x].ls = NULL]
+                                  ELSE IF takes THEN [sel EXCEPT ![x].ls = NULL] ELSE sel
                         /\ lsv' = IF linked THEN LsvLSDel(sel, lv1, x) ELSE lv1
                         /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                         /\ UNCHANGED own
@@ -763,32 +795,48 @@ NofailLockStorage(p) ==
                 /\ Touch(UseLS({l})
                          \cup UseSel({x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
                          \cup (IF pinned THEN UseOwner({o}) \cup UseMap({m}) ELSE {}))
-                /\ UNCHANGED fails
+                /\ UNCHANGED <<fails, warns>>
              \/ /\ CanFail(p, h)
                 /\ fails' = Append(fails, FailRec(p, LName(l)))
-                /\ sel' = IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
+                /\ LET s1 == IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
+                       w == NofailWarnsStorage(TRUE, InMapFree(p))
+                   IN /\ sel' = IF w THEN FireWarns(s1, x, {WarnDestroyLS}) ELSE s1
+                      /\ warns' = IF w THEN warns \cup {WarnDestroyLS} ELSE warns
                 /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                 /\ Touch(UseLS({l}) \cup UseSel({x}))
                 /\ UNCHANGED <<lsv, own, loc>>
-    /\ UNCHANGED <<bkt, smapSt, readers, traceReaders, cbs, gpw, warns>>
+    /\ UNCHANGED <<bkt, smapSt, readers, traceReaders, cbs, gpw>>
 
 \* named step: _misc drops its pin: refcount_dec(&local_storage->owner_refcnt)
 NofailUnpinRef(r) == RefDec(r)
 
 \* refcount_dec(&local_storage->owner_refcnt); hlist_del_init_rcu(&selem->snode); unlink++; unlock;
-\* RCU_INIT_POINTER(selem->local_storage, NULL)
+\* RCU_INIT_POINTER(selem->local_storage, NULL).
+\* With RefcountTwoStep, a decrement that saturates takes two steps of this
+\* action: atomic_fetch_sub_release stores the new count (pc
+\* "nofail:refcount_saturate"), then refcount_warn_saturate() stores
+\* REFCOUNT_SATURATED and WARNs, and the unlink goes on.
 NofailUnpinOwner(p) ==
-    /\ At(p, "nofail:unpin_owner")
+    /\ \/ At(p, "nofail:unpin_owner")
+       \/ At(p, "nofail:refcount_saturate")
     /\ LET x == loc[p].x
            l == loc[p].ls
-           d == NofailUnpinRef(lsv[l].refcnt)
+           r == lsv[l].refcnt
+           d == IF pc[p] = "nofail:refcount_saturate" THEN [val |-> SATURATED, warn |-> {WarnRefDec}]
+                ELSE NofailUnpinRef(r)
            lv1 == [lsv EXCEPT ![l].refcnt = d.val, ![l].lock = NULL]
-       IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-          /\ lsv' = FireWarns(LsvLSDel(sel, lv1, x), l, d.warn)
-          /\ warns' = warns \cup d.warn
-          /\ Touch(UseSel({x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS({l}))
-    /\ loc' = [loc EXCEPT ![p].n = @ + 1]
-    /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
+       IN IF pc[p] = "nofail:unpin_owner" /\ RefcountTwoStep /\ d.val = SATURATED /\ r # SATURATED
+          THEN \* atomic_fetch_sub_release(1, &r->refs): the result is visible
+               /\ lsv' = [lsv EXCEPT ![l].refcnt = r - 1]
+               /\ pc' = [pc EXCEPT ![p] = "nofail:refcount_saturate"]
+               /\ Touch(UseLS({l}))
+               /\ UNCHANGED <<sel, loc, warns>>
+          ELSE /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
+               /\ lsv' = FireWarns(LsvLSDel(sel, lv1, x), l, d.warn)
+               /\ warns' = warns \cup d.warn
+               /\ Touch(UseSel({x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS({l}))
+               /\ loc' = [loc EXCEPT ![p].n = @ + 1]
+               /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
     /\ UNCHANGED <<bkt, smapSt, own, readers, traceReaders, cbs, gpw, fails>>
 
 \* named step: if (unlink != 2) atomic_or(caller's bit, &selem->state)
@@ -1257,7 +1305,11 @@ SleepableLookupStart(p) ==
           /\ loc' = [loc EXCEPT ![p].x = IF hit THEN cached ELSE NULL, ![p].stg = l,
                                  ![p].cur = IF l = NULL \/ hit THEN NULL ELSE lsv[l].first]
           /\ pc' = [pc EXCEPT ![p] = IF l = NULL \/ hit THEN "lookup:use_sdata" ELSE "sleepable_lookup:walk"]
-    /\ RcuReadLockTrace(p)
+    \* rcu_read_lock_trace(); without PreemptRcu nothing preempts the walk, so a
+    \* vanilla grace period waits for it as for a vanilla reader (until the
+    \* program ends: the model keeps it a reader to its end)
+    /\ IF PreemptRcu THEN RcuReadLockTrace(p)
+       ELSE readers' = readers \cup {p} /\ traceReaders' = traceReaders \cup {p}
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, cbs, gpw, fails, warns>>
 
 \* One selem of hlist_for_each_entry_rcu(selem, &local_storage->list, snode,

@@ -80,12 +80,33 @@ P1_NoDoubleFree ==
     /\ \A x \in Selems : sel[x].frees <= 1
     /\ \A l \in Storages : lsv[l].frees <= 1
 
+(* An LS whose list can still be walked or written once the grace period *)
+(* of a free that starts now has ended (every reader in a section now has  *)
+(* left by then, with the pointers it holds): published by an owner that  *)
+(* is alive (a program, or later its destroy, may walk it), or the         *)
+(* local_storage of an selem that is not kfree()d (a nofail or a delete    *)
+(* may still lock it and unlink that selem, writing its neighbours on the  *)
+(* list). An LS that neither reaches is leaked or being destroyed: once   *)
+(* the readers of now have left, nothing reads or writes its list again    *)
+(* (the C10 leak, whose dying owner's destroy is its last reader).         *)
+(* A dying owner's LS is not reachable that way: its destroy, a reader    *)
+(* from before the free, clears every selem's local_storage (on success    *)
+(* and on failure) before it leaves its read-side section, so whoever      *)
+(* still writes that list loaded the pointer inside a section the grace    *)
+(* period waits for. (If a bug broke that, P5 would see the access.)       *)
+LSReachable(l) ==
+    \/ \E o \in Owners : own[o].st = "alive" /\ own[o].storage = l
+    \/ \E y \in Selems : sel[y].st \in {"live", "queued"} /\ sel[y].ls = l /\ own[SelemOwner[y]].st = "alive"
+
 (* x is on a live list: its map_node on a bucket of a map that is not      *)
 (* freed, or its snode on the list of an LS that is live (not yet handed   *)
-(* to bpf_local_storage_free).                                             *)
+(* to bpf_local_storage_free) and reachable. (Before issue 13 an LS list   *)
+(* counted as live while the LS was allocated, also when leaked and        *)
+(* unreachable: a selem reclaimed on such a list is a leak, P6/P7, that    *)
+(* nothing can touch, not a use of freed memory.)                          *)
 OnLiveList(x) ==
     \/ sel[x].inB # 0 /\ smapSt[SelemMap[x]] = "live"
-    \/ sel[x].inL # NULL /\ lsv[sel[x].inL].st = "live"
+    \/ sel[x].inL # NULL /\ lsv[sel[x].inL].st = "live" /\ LSReachable(sel[x].inL)
 
 (* P2 (first half): an selem is handed to bpf_selem_free only after both   *)
 (* its nodes are unlinked from every live list.                            *)
@@ -199,7 +220,7 @@ BucketLocksHeld(p) ==
       [] pc[p] = "update:lock_old_bucket" -> {<<MapOf(p), loc[p].b>>, <<MapOf(p), BucketOf[loc[p].old]>>}
       [] OTHER -> {}
 StorageLocksHeld(p) ==
-    CASE pc[p] \in {"nofail:lock_storage", "nofail:unpin_owner", "lockless:unlink_storage",
+    CASE pc[p] \in {"nofail:lock_storage", "nofail:unpin_owner", "nofail:refcount_saturate", "lockless:unlink_storage",
                     "bpf_selem_unlink:lock_bucket"} -> {loc[p].ls}
       [] pc[p] \in {"update:lock_bucket", "update:lock_old_bucket"} -> {loc[p].stg}
       [] OTHER -> {}
@@ -302,7 +323,11 @@ P7_LeakOnlyAfterLockFailure == Leaked # {} => LockFailed
 Lingering(x) ==
     /\ sel[x].st = "live" /\ own[SelemOwner[x]].st = "alive"
     /\ sel[x].inL # NULL /\ sel[x].inL = own[SelemOwner[x]].storage /\ lsv[sel[x].inL].st = "live"
-Lost == Leaked \ {Leak("selem", x) : x \in {y \in Selems : Lingering(y)}}
+(* A selem still on a bucket of a live map awaits that map's map_free,    *)
+(* which will unlink it and free it (destroy keeps smap when its b->lock   *)
+(* fails, for this): it is not lost either, whatever its owner.            *)
+AwaitsMapFree(x) == sel[x].st = "live" /\ sel[x].inB # 0 /\ smapSt[SelemMap[x]] = "live"
+Lost == Leaked \ {Leak("selem", x) : x \in {y \in Selems : Lingering(y) \/ AwaitsMapFree(y)}}
 
 (* Which WARN covers which leak. A WARN fires for one object (the ghosts   *)
 (* wfired / wprinted of Fired and Printed): map_free's WARN_ON_ONCE(err && *)

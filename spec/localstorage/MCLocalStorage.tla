@@ -190,6 +190,28 @@ FixUnpinMayReachZero(r) == RefDecAndTest(r)
 (* b->lock failed" is "x is still on a bucket".                            *)
 FixNoMapBitAfterFailure(p, x, n) == n # 2 /\ ~(InMapFree(p) /\ sel[x].inB # 0)
 
+(* NofailTakesSnode <- FixMapFreeLeavesSnodeWithoutSmap. map_free frees an *)
+(* LS its live owner still points to (ls_final_f2_unpublished): on the     *)
+(* restart after failing both locks on the last selem, the smap it loads   *)
+(* is NULL, _misc is skipped, yet it unlinks snode and frees the LS. Patch: *)
+(* when map_free's smap is NULL it neither unlinks snode nor clears        *)
+(* selem->local_storage, and leaves both to destroy, which unlinks the     *)
+(* selem and frees the LS of its dying owner.                              *)
+FixMapFreeLeavesSnodeWithoutSmap(p, m) == ~(InMapFree(p) /\ m = NULL)
+
+(* NofailWarnsStorage <- FixWarnDestroyStorageFailure. C10 (destroy fails  *)
+(* local_storage->lock; nobody unlinks the selem; the LS leaks): no fix of *)
+(* the leak is possible without a retry (destroy is the last walker of the *)
+(* list), so the patch is the WARN [PR] asks for: WARN_ON_ONCE(err &&      *)
+(* !in_map_free) after destroy's local_storage->lock attempt.              *)
+FixWarnDestroyStorageFailure(err, inMapFree) == err /\ ~inMapFree
+
+(* WarnPrints <- FixWarnEveryLeak. A second leak under the same            *)
+(* WARN_ON_ONCE prints nothing (ls_final_linger_f2_silent). Patch: WARN_ON *)
+(* (or a ratelimited pr_warn naming the selem) at each leak site, so each  *)
+(* leak is reported.                                                       *)
+FixWarnEveryLeak(W) == W
+
 -----------------------------------------------------------------------------
 (***************************************************************************)
 (* Seeded mutants, one per property: each changes one named step, and a    *)

@@ -113,7 +113,8 @@ final class StorageWorld implements AutoCloseable {
         this.steps = new int[n];
         this.machine = Machine.builder(n + 1).timeoutNanos(50_000_000L).build();
         Kernel.Builder kb = Kernel.builder(machine).protocol(sc.protocol()).mutation(variant.mutation())
-                .names(new Names()).needResched((cpu, x) -> answerResched(cpu))
+                .names(new Names()).needResched((cpu, x) -> answerResched(cpu)).preemptRcu(sc.preemptRcu())
+                .refcountTwoStep(sc.refcountTwoStep())
                 .bucketHash((map, key, nb) -> sc.bucketOf().getOrDefault(key.name(), 1) - 1);
         for (Fix f : sc.fixes()) {
             kb.fix(f);
