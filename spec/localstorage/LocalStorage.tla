@@ -41,10 +41,12 @@
 (* is a named operator here (marked "named step"), so that the mutant is a *)
 (* one-line operator in MCLocalStorage.tla swapped in by its config with   *)
 (* "CONSTANT Step <- MutStep": MapFreeListAfterFree, NofailSelectBucket,   *)
-(* NofailFreesFields, NofailClearsSmap, NofailWarns, NofailMemCharge,      *)
-(* NofailUnpinRef, NofailSetsBit, NofailShouldFree, NofailFreesStorage,    *)
+(* NofailFreesFields, NofailClearsSmap, NofailWarns, NofailUnlinkMapNode,  *)
+(* NofailMemCharge, NofailUnpinRef, NofailSetsBit, NofailShouldFree,       *)
+(* NofailFreesStorage, NofailTakesSnode, NofailWarnsStorage, WarnPrints,   *)
 (* DestroyRefDecAndTest, UpdateLinksNewMap, UpdateUnlinksOldMap,           *)
-(* DeleteClearsOwnerStorage; and Cb, CbVanilla in Rcu.tla.                 *)
+(* DeleteClearsOwnerStorage, DeleteMemUncharge; and Cb, CbVanilla in       *)
+(* Rcu.tla.                                                                *)
 (*                                                                         *)
 (* LIFECYCLE. An owner (a socket, task, cgroup or inode) has at most one   *)
 (* local storage (LS), published in owner->storage. The LS holds a list of *)
@@ -242,6 +244,21 @@ CONSTANTS
     MaxLockFailures, \* how many rqspinlock attempts may fail in one run
     MaxResched,      \* how many times need_resched() may be true in one map_free (final)
     FailOnlyWhenContended, \* TRUE: an attempt may fail only while another process holds the lock
+    PreemptRcu,      \* kernel configuration: TRUE = CONFIG_PREEMPT_RCU (without
+                     \* CONFIG_DEBUG_ATOMIC_SLEEP): cond_resched_rcu() is empty, so
+                     \* map_free's "goto restart" stays inside its read-side section
+                     \* and no grace period can end there; a sleepable program is
+                     \* preemptible in its walk, and only rcu_read_lock_trace holds
+                     \* it. FALSE (PREEMPT_NONE / VOLUNTARY, non-preemptible RCU):
+                     \* cond_resched_rcu() leaves the section (a grace period may
+                     \* end), and a sleepable program's lookup, which does not sleep,
+                     \* holds up vanilla grace periods like a vanilla reader.
+    RefcountTwoStep, \* TRUE = include/linux/refcount.h: refcount_dec's
+                     \* atomic_fetch_sub_release stores the new count (0 when it was 1)
+                     \* and only then refcount_warn_saturate() stores
+                     \* REFCOUNT_SATURATED, so another CPU can read the 0 in between.
+                     \* FALSE: the idealised count whose failed decrement never
+                     \* shows its result (one step), as the model had it before.
     ElemSize,        \* smap->elem_size, charged per selem
     StorageSize      \* sizeof(struct bpf_local_storage), charged per LS
 
@@ -250,6 +267,7 @@ STOU == "SELEM_STORAGE_UNLINKED"
 TOFREE == "SELEM_TOFREE"
 UNLINKED == {MAPU, STOU}
 WarnMapFree == "WARN_ON_ONCE(err && in_map_free)"
+WarnDestroyLS == "WARN: destroy failed local_storage->lock [PR]"
 
 V3 == Protocol = "v3"
 ProcIds == DOMAIN Procs
@@ -264,6 +282,7 @@ MaxOf(S) == CHOOSE i \in S : \A j \in S : j <= i
 
 ASSUME Protocol \in {"v3", "final"}
 ASSUME MaxLockFailures \in Nat /\ MaxResched \in Nat /\ NBuckets \in Nat \ {0}
+ASSUME PreemptRcu \in BOOLEAN /\ RefcountTwoStep \in BOOLEAN
 \* every charge is visible: an uncharge always changes the owner's charge
 ASSUME ElemSize \in Nat \ {0} /\ StorageSize \in Nat \ {0}
 ASSUME \A p \in ProcIds : Kind(p) \in {"map_free", "destroy", "update", "delete", "lookup", "sleepable_lookup"}
@@ -293,16 +312,25 @@ IsInitStorage(l) == \E o \in Owners : InitStorage[o] = l
 \* hlist nodes (Hlist.tla: inB, mnext, inL, lnext), cnt (v3 link_cnt), bits
 \* (final selem->state), and two ghost counters: fields (how many times
 \* bpf_obj_free_fields ran on it, 0..2) and frees (how many times
-\* bpf_selem_free was called on it, 0..2; Memory.tla).
+\* bpf_selem_free was called on it, 0..2; Memory.tla); and three ghosts of
+\* P4 and P7: chg (its elem_size is counted in its owner's charge: set by
+\* the charge, cleared by the step that uncharges it), wfired (the WARN sites
+\* that fired for it: the condition held on this selem) and wprinted (those
+\* of them that printed: a WARN_ON_ONCE / WARN_ONCE site prints only the
+\* first time it fires, so a site already in warns prints nothing).
 NoSelem == [st |-> "none", smap |-> NULL, ls |-> NULL, inB |-> 0, mnext |-> NULL,
-            inL |-> NULL, lnext |-> NULL, cnt |-> 0, bits |-> {}, fields |-> 0, frees |-> 0]
+            inL |-> NULL, lnext |-> NULL, cnt |-> 0, bits |-> {}, fields |-> 0, frees |-> 0,
+            chg |-> FALSE, wfired |-> {}, wprinted |-> {}]
 \* bpf_selem_alloc: smap set, state 0 (final) or link_cnt 2 (v3), nothing linked
 NewSelem(m) == [NoSelem EXCEPT !.st = "live", !.smap = m, !.cnt = IF V3 THEN 2 ELSE 0]
 \* A local storage: st, owner, first (the head of its list), lock (the holder of
 \* local_storage->lock), cache, charge (mem_charge), refcnt (owner_refcnt), and
-\* the ghost counter frees (bpf_local_storage_free calls, 0..2).
+\* the ghost counter frees (bpf_local_storage_free calls, 0..2); ghosts as
+\* for an selem: hchg (sizeof(LS) is counted in its owner's charge), wfired,
+\* wprinted (the refcount_t WARNs of owner_refcnt).
 NoStorage == [st |-> "none", owner |-> NULL, first |-> NULL, lock |-> NULL,
-              cache |-> [m \in Maps |-> NULL], charge |-> 0, refcnt |-> 0, frees |-> 0]
+              cache |-> [m \in Maps |-> NULL], charge |-> 0, refcnt |-> 0, frees |-> 0,
+              hchg |-> FALSE, wfired |-> {}, wprinted |-> {}]
 
 \* Per-process locals (the kernel functions' local variables); Blank when idle
 \* or done, except rv: the value an update or a delete returned ("ok",
@@ -331,13 +359,13 @@ Init ==
     /\ sel = [x \in Selems |->
                 IF IsInit(x)
                 THEN [NewSelem(SelemMap[x]) EXCEPT !.ls = InitLS(x), !.inB = InitBucket(x),
-                        !.mnext = InitMNext(x), !.inL = InitLS(x), !.lnext = InitLNext(x)]
+                        !.mnext = InitMNext(x), !.inL = InitLS(x), !.lnext = InitLNext(x), !.chg = TRUE]
                 ELSE NoSelem]
     /\ lsv = [l \in Storages |->
                 IF IsInitStorage(l)
                 THEN [NoStorage EXCEPT !.st = "live", !.owner = StorageOwner[l], !.first = InitLSFirst(l),
                         !.charge = IF V3 THEN 0 ELSE StorageSize + ElemSize * InitCount(StorageOwner[l]),
-                        !.refcnt = IF V3 THEN 0 ELSE 1]
+                        !.refcnt = IF V3 THEN 0 ELSE 1, !.hchg = TRUE]
                 ELSE NoStorage]
     /\ bkt = [m \in Maps |-> [b \in Buckets |-> [first |-> InitBucketFirst(m, b), lock |-> NULL]]]
     /\ smapSt = [m \in Maps |-> "live"]
@@ -381,6 +409,18 @@ UseOwner(O) == FreedIn(own, O)
 \* mem_uncharge(smap, owner, amt): sk_omem_alloc -= amt (o = NULL: the model
 \* changes nothing; P4 rules it out)
 OwnAfterUncharge(ow, o, amt) == IF o = NULL THEN ow ELSE [ow EXCEPT ![o].omem = @ - amt]
+
+\* Ghosts (P4): the selem x / the header of LS l is no longer counted in its
+\* owner's charge (the step uncharges it).
+Unchg(s, x) == [s EXCEPT ![x].chg = FALSE]
+UnchgLS(lv, l) == [lv EXCEPT ![l].hchg = FALSE]
+\* named step: of the WARN sites W that fire, those that print: WARN_ON_ONCE
+\* and WARN_ONCE print only the first time their site fires.
+WarnPrints(W) == W \ warns
+\* Ghosts (P7): the WARN sites W fire for object y of the records f; each
+\* site prints only if it has not fired before in the run (warns holds the
+\* sites that fired: WARN_ON_ONCE, and refcount_warn_saturate's WARN_ONCE).
+FireWarns(f, y, W) == [f EXCEPT ![y].wfired = @ \cup W, ![y].wprinted = @ \cup WarnPrints(W)]
 
 -----------------------------------------------------------------------------
 (* rqspinlock attempts, and the RCU reclaim order.                         *)
@@ -497,7 +537,8 @@ MapFreeNext(p) ==
                /\ pc' = [pc EXCEPT ![p] = "map_free:cond_resched_rcu"]
                /\ loc' = [loc EXCEPT ![p].tofree = MapFreeListAfterFree(T)]
        ELSE \/ /\ loc[p].resched < MaxResched          \* need_resched(): cond_resched_rcu()
-               /\ RcuReadUnlock(p, cbs)
+               \* it leaves the read-side section, unless it is empty (PreemptRcu)
+               /\ IF PreemptRcu THEN UNCHANGED <<readers, traceReaders, cbs, gpw>> ELSE RcuReadUnlock(p, cbs)
                /\ loc' = [loc EXCEPT ![p].resched = @ + 1]
                /\ pc' = [pc EXCEPT ![p] = "map_free:cond_resched_rcu"]
                /\ UNCHANGED <<sel, usedAfterFree>>
@@ -507,7 +548,8 @@ MapFreeNext(p) ==
                /\ UNCHANGED <<sel, readers, traceReaders, cbs, gpw>>
     /\ UNCHANGED <<lsv, bkt, smapSt, own, fails, warns>>
 
-\* cond_resched_rcu()'s rcu_read_lock(); final restarts at the head of the bucket
+\* cond_resched_rcu()'s rcu_read_lock() (PreemptRcu: nothing, the process is a
+\* reader already); final restarts at the head of the bucket ("goto restart")
 MapFreeCondResched(p) ==
     /\ At(p, "map_free:cond_resched_rcu")
     /\ RcuReadLock(p)
@@ -601,7 +643,7 @@ DestroyDecAndTest(p) ==
     /\ At(p, "destroy:dec_and_test")
     /\ LET l == loc[p].stg
            d == DestroyRefDecAndTest(lsv[l].refcnt)
-       IN /\ lsv' = [lsv EXCEPT ![l].refcnt = d.val]
+       IN /\ lsv' = FireWarns([lsv EXCEPT ![l].refcnt = d.val], l, d.warn)
           /\ warns' = warns \cup d.warn
           /\ IF d.val = 0
              THEN DestroyFinish(p, lsv[l].charge, own, cbs, UseLS({l}))
@@ -662,6 +704,9 @@ NofailFreesFields(linked) == linked
 NofailClearsSmap(err, inMapFree) == ~err \/ inMapFree
 \* named step: WARN_ON_ONCE(err && in_map_free)
 NofailWarns(err, inMapFree) == err /\ inMapFree
+\* named step: under b->lock, hlist_del_init_rcu(&selem->map_node) (the
+\* selem's side: unhashed, and its predecessor's next skips it)
+NofailUnlinkMapNode(s, bk, x) == SelMapDel(s, bk, x)
 
 \* err = raw_res_spin_lock_irqsave(&b->lock);
 \* ok:    if (selem_linked_to_map(selem)) { hlist_del_init_rcu(&selem->map_node);
@@ -675,7 +720,7 @@ NofailLockBucket(p) ==
            nb == loc[p].nb
            h == bkt[m][nb].lock
            linked == sel[x].inB # 0
-           s1 == SelMapDel(sel, bkt, x)
+           s1 == NofailUnlinkMapNode(sel, bkt, x)
        IN /\ \/ /\ h = NULL
                 /\ sel' = [s1 EXCEPT ![x].fields = IF NofailFreesFields(linked) THEN Min(@ + 1, 2) ELSE @,
                                      ![x].smap = IF NofailClearsSmap(FALSE, InMapFree(p)) THEN NULL ELSE @]
@@ -686,11 +731,20 @@ NofailLockBucket(p) ==
              \/ /\ CanFail(p, h)
                 /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
                 /\ warns' = IF NofailWarns(TRUE, InMapFree(p)) THEN warns \cup {WarnMapFree} ELSE warns
-                /\ sel' = IF NofailClearsSmap(TRUE, InMapFree(p)) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
+                /\ sel' = LET s2 == IF NofailClearsSmap(TRUE, InMapFree(p)) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
+                          IN IF NofailWarns(TRUE, InMapFree(p)) THEN FireWarns(s2, x, {WarnMapFree}) ELSE s2
                 /\ Touch(UseMap({m}) \cup UseSel({x}))
                 /\ UNCHANGED <<bkt, loc>>
           /\ pc' = [pc EXCEPT ![p] = NofailAfterB(loc[p].ls)]
     /\ UNCHANGED <<lsv, smapSt, own, readers, traceReaders, cbs, gpw>>
+
+\* named step: under local_storage->lock, if (selem_linked_to_storage(selem))
+\* nofail unlinks snode, and after the lock it clears selem->local_storage
+\* (m: the smap it loaded at its start). Always, in the merged code.
+NofailTakesSnode(p, m) == TRUE
+\* named step: a WARN where destroy fails local_storage->lock (none at
+\* 0542972950ef; [PR] proposes one for the C10 leak)
+NofailWarnsStorage(err, inMapFree) == FALSE
 
 \* named step: the pinned uncharge in bpf_selem_unlink_storage_nolock_misc:
 \* local_storage->mem_charge -= uncharge
@@ -713,7 +767,8 @@ NofailLockStorage(p) ==
            l == loc[p].ls
            m == loc[p].m
            h == lsv[l].lock
-           linked == sel[x].inL # NULL
+           takes == NofailTakesSnode(p, m)
+           linked == sel[x].inL # NULL /\ takes
            last == linked /\ Singular(sel, lsv, x, l)
            misc == linked /\ m # NULL /\ InMapFree(p)
            lv1 == IF misc /\ lsv[l].cache[m] = x THEN [lsv EXCEPT ![l].cache[m] = NULL] ELSE lsv
@@ -725,13 +780,14 @@ NofailLockStorage(p) ==
                    THEN \* the pinned uncharge; LS->lock stays held until NofailUnpinOwner
                         /\ lsv' = [lv1 EXCEPT ![l].lock = p, ![l].refcnt = RefIncNotZero(@),
                                               ![l].charge = NofailMemCharge(@, amt),
-                                              ![l].owner = IF last THEN NULL ELSE @]
+                                              ![l].owner = IF last THEN NULL ELSE @,
+                                              ![l].hchg = IF last THEN FALSE ELSE @]
                         /\ own' = LET ow1 == OwnAfterUncharge(own, o, amt)
                                   IN IF last /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
                         /\ pc' = [pc EXCEPT ![p] = "nofail:unpin_owner"]
-                        /\ UNCHANGED sel
+                        /\ sel' = Unchg(sel, x)
                    ELSE /\ sel' = IF linked THEN [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-                                  ELSE [sel EXCEPT ![x].ls = NULL]
+                                  ELSE IF takes THEN [sel EXCEPT ![x].ls = NULL] ELSE sel
                         /\ lsv' = IF linked THEN LsvLSDel(sel, lv1, x) ELSE lv1
                         /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                         /\ UNCHANGED own
@@ -739,32 +795,48 @@ NofailLockStorage(p) ==
                 /\ Touch(UseLS({l})
                          \cup UseSel({x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
                          \cup (IF pinned THEN UseOwner({o}) \cup UseMap({m}) ELSE {}))
-                /\ UNCHANGED fails
+                /\ UNCHANGED <<fails, warns>>
              \/ /\ CanFail(p, h)
                 /\ fails' = Append(fails, FailRec(p, LName(l)))
-                /\ sel' = IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
+                /\ LET s1 == IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
+                       w == NofailWarnsStorage(TRUE, InMapFree(p))
+                   IN /\ sel' = IF w THEN FireWarns(s1, x, {WarnDestroyLS}) ELSE s1
+                      /\ warns' = IF w THEN warns \cup {WarnDestroyLS} ELSE warns
                 /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
                 /\ Touch(UseLS({l}) \cup UseSel({x}))
                 /\ UNCHANGED <<lsv, own, loc>>
-    /\ UNCHANGED <<bkt, smapSt, readers, traceReaders, cbs, gpw, warns>>
+    /\ UNCHANGED <<bkt, smapSt, readers, traceReaders, cbs, gpw>>
 
 \* named step: _misc drops its pin: refcount_dec(&local_storage->owner_refcnt)
 NofailUnpinRef(r) == RefDec(r)
 
 \* refcount_dec(&local_storage->owner_refcnt); hlist_del_init_rcu(&selem->snode); unlink++; unlock;
-\* RCU_INIT_POINTER(selem->local_storage, NULL)
+\* RCU_INIT_POINTER(selem->local_storage, NULL).
+\* With RefcountTwoStep, a decrement that saturates takes two steps of this
+\* action: atomic_fetch_sub_release stores the new count (pc
+\* "nofail:refcount_saturate"), then refcount_warn_saturate() stores
+\* REFCOUNT_SATURATED and WARNs, and the unlink goes on.
 NofailUnpinOwner(p) ==
-    /\ At(p, "nofail:unpin_owner")
+    /\ \/ At(p, "nofail:unpin_owner")
+       \/ At(p, "nofail:refcount_saturate")
     /\ LET x == loc[p].x
            l == loc[p].ls
-           d == NofailUnpinRef(lsv[l].refcnt)
+           r == lsv[l].refcnt
+           d == IF pc[p] = "nofail:refcount_saturate" THEN [val |-> SATURATED, warn |-> {WarnRefDec}]
+                ELSE NofailUnpinRef(r)
            lv1 == [lsv EXCEPT ![l].refcnt = d.val, ![l].lock = NULL]
-       IN /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
-          /\ lsv' = LsvLSDel(sel, lv1, x)
-          /\ warns' = warns \cup d.warn
-          /\ Touch(UseSel({x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS({l}))
-    /\ loc' = [loc EXCEPT ![p].n = @ + 1]
-    /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
+       IN IF pc[p] = "nofail:unpin_owner" /\ RefcountTwoStep /\ d.val = SATURATED /\ r # SATURATED
+          THEN \* atomic_fetch_sub_release(1, &r->refs): the result is visible
+               /\ lsv' = [lsv EXCEPT ![l].refcnt = r - 1]
+               /\ pc' = [pc EXCEPT ![p] = "nofail:refcount_saturate"]
+               /\ Touch(UseLS({l}))
+               /\ UNCHANGED <<sel, loc, warns>>
+          ELSE /\ sel' = [SelLSDel(sel, lv1, x) EXCEPT ![x].ls = NULL]
+               /\ lsv' = FireWarns(LsvLSDel(sel, lv1, x), l, d.warn)
+               /\ warns' = warns \cup d.warn
+               /\ Touch(UseSel({x} \cup LSNeighbours(sel, lv1, x)) \cup UseLS({l}))
+               /\ loc' = [loc EXCEPT ![p].n = @ + 1]
+               /\ pc' = [pc EXCEPT ![p] = "nofail:set_state"]
     /\ UNCHANGED <<bkt, smapSt, own, readers, traceReaders, cbs, gpw, fails>>
 
 \* named step: if (unlink != 2) atomic_or(caller's bit, &selem->state)
@@ -930,7 +1002,7 @@ OpEnd(p, r, C) ==
 UpdateFreeNew(p, r, s, lv) ==
     LET x == loc[p].x
         o == Owner(p)
-    IN /\ sel' = FreeCall(s, x)
+    IN /\ sel' = Unchg(FreeCall(s, x), x)
        /\ lsv' = lv
        /\ own' = OwnAfterUncharge(own, o, ElemSize)
        /\ Touch(UseLS({loc[p].stg}) \cup UseSel({x}) \cup UseOwner({o}))
@@ -949,14 +1021,14 @@ UpdateStart(p) ==
            nl == Procs[p].storage
            first == l = NULL \/ lsv[l].first = NULL
        IN /\ IF first
-             THEN /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.ls = nl, !.inL = nl, !.lnext = NULL]]
+             THEN /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.ls = nl, !.inL = nl, !.lnext = NULL, !.chg = TRUE]]
                   /\ lsv' = [lsv EXCEPT ![nl] = [NoStorage EXCEPT !.st = "live", !.owner = o, !.first = x,
                                                    !.charge = IF V3 THEN 0 ELSE StorageSize + ElemSize,
-                                                   !.refcnt = IF V3 THEN 0 ELSE 1]]
+                                                   !.refcnt = IF V3 THEN 0 ELSE 1, !.hchg = TRUE]]
                   /\ own' = [own EXCEPT ![o].omem = @ + ElemSize + StorageSize]
                   /\ loc' = [loc EXCEPT ![p].x = x, ![p].ls = nl, ![p].b = SelectBucket(x, nl)]
                   /\ pc' = [pc EXCEPT ![p] = "storage_alloc:lock_bucket"]
-             ELSE /\ sel' = [sel EXCEPT ![x] = NewSelem(m)]
+             ELSE /\ sel' = [sel EXCEPT ![x] = [NewSelem(m) EXCEPT !.chg = TRUE]]
                   /\ own' = [own EXCEPT ![o].omem = @ + ElemSize]
                   /\ loc' = [loc EXCEPT ![p].x = x, ![p].stg = l]
                   /\ pc' = [pc EXCEPT ![p] = "update:lock_storage"]
@@ -971,8 +1043,8 @@ StorageAllocFail(p, r) ==
     LET x == loc[p].x
         l == loc[p].ls
         o == Owner(p)
-    IN /\ sel' = FreeCall(sel, x)
-       /\ lsv' = FreeCall(lsv, l)
+    IN /\ sel' = Unchg(FreeCall(sel, x), x)
+       /\ lsv' = UnchgLS(FreeCall(lsv, l), l)
        /\ own' = OwnAfterUncharge(own, o, StorageSize + ElemSize)
        /\ Touch(UseLS({l}) \cup UseSel({x}) \cup UseOwner({o}))
        /\ OpEnd(p, r, cbs \cup {CbVanilla("storage", l), CbVanilla("selem", x)})
@@ -1057,7 +1129,7 @@ UpdateLink(p, bk) ==
         lv3 == [IF old = NULL THEN lv2 ELSE LsvLSDel(s3, lv2, old) EXCEPT ![l].lock = NULL]
         bk3 == [m2 \in Maps |-> [i \in Buckets |->
                     IF m2 = m /\ bk2[m2][i].lock = p THEN [bk2[m2][i] EXCEPT !.lock = NULL] ELSE bk2[m2][i]]]
-    IN /\ sel' = IF old = NULL THEN s4 ELSE FreeCall(s4, old)
+    IN /\ sel' = IF old = NULL THEN s4 ELSE Unchg(FreeCall(s4, old), old)
        /\ bkt' = bk3
        /\ lsv' = lv3
        /\ own' = IF old = NULL THEN own ELSE OwnAfterUncharge(own, o, ElemSize)
@@ -1157,6 +1229,9 @@ DeleteLockStorage(p) ==
 \* named step: bpf_selem_unlink_storage_nolock_misc called by delete clears
 \* owner->storage when it unlinks the last selem (free_local_storage)
 DeleteClearsOwnerStorage(last) == last
+\* named step: bpf_selem_unlink_storage_nolock_misc called by delete:
+\* mem_uncharge(smap, owner, uncharge) (elem_size [+ sizeof(LS)])
+DeleteMemUncharge(amt) == amt
 
 \* bpf_selem_unlink_map: err = raw_res_spin_lock_irqsave(&b->lock) (error: unlock LS, return err);
 \* hlist_del_init_rcu(&selem->map_node); unlock b; bpf_selem_unlink_storage_nolock:
@@ -1178,13 +1253,13 @@ DeleteLockBucket(p) ==
            lv1 == [lsv EXCEPT ![l].cache[m] = IF @ = x THEN NULL ELSE @,
                               ![l].charge = IF V3 THEN @ ELSE @ - amt,
                               ![l].owner = IF last THEN NULL ELSE @]
-           ow1 == OwnAfterUncharge(own, o, amt)
+           ow1 == OwnAfterUncharge(own, o, DeleteMemUncharge(amt))
            s2 == SelLSDel(s1, lv1, x)
            lv2 == [LsvLSDel(s1, lv1, x) EXCEPT ![l].lock = NULL]
        IN \/ /\ h = NULL
-             /\ sel' = FreeCall(s2, x)
+             /\ sel' = Unchg(FreeCall(s2, x), x)
              /\ bkt' = BktMapDel(sel, bkt, x)
-             /\ lsv' = IF last THEN FreeCall(lv2, l) ELSE lv2
+             /\ lsv' = IF last THEN UnchgLS(FreeCall(lv2, l), l) ELSE lv2
              /\ own' = IF DeleteClearsOwnerStorage(last) /\ o # NULL THEN [ow1 EXCEPT ![o].storage = NULL] ELSE ow1
              /\ Touch(UseSel({x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
                       \cup UseLS({l}) \cup UseMap({m}) \cup UseOwner({o}))
@@ -1230,7 +1305,11 @@ SleepableLookupStart(p) ==
           /\ loc' = [loc EXCEPT ![p].x = IF hit THEN cached ELSE NULL, ![p].stg = l,
                                  ![p].cur = IF l = NULL \/ hit THEN NULL ELSE lsv[l].first]
           /\ pc' = [pc EXCEPT ![p] = IF l = NULL \/ hit THEN "lookup:use_sdata" ELSE "sleepable_lookup:walk"]
-    /\ RcuReadLockTrace(p)
+    \* rcu_read_lock_trace(); without PreemptRcu nothing preempts the walk, so a
+    \* vanilla grace period waits for it as for a vanilla reader (until the
+    \* program ends: the model keeps it a reader to its end)
+    /\ IF PreemptRcu THEN RcuReadLockTrace(p)
+       ELSE readers' = readers \cup {p} /\ traceReaders' = traceReaders \cup {p}
     /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, cbs, gpw, fails, warns>>
 
 \* One selem of hlist_for_each_entry_rcu(selem, &local_storage->list, snode,

@@ -46,6 +46,8 @@ TypeOK ==
          /\ sel[x].bits \subseteq {MAPU, STOU, TOFREE}
          /\ sel[x].fields \in 0..2
          /\ sel[x].frees \in 0..2
+         /\ sel[x].chg \in BOOLEAN
+         /\ sel[x].wprinted \subseteq sel[x].wfired
     /\ \A l \in Storages :
          /\ lsv[l].st \in {"none", "live", "queued", "freed"}
          /\ lsv[l].owner \in Owners \cup {NULL}
@@ -55,6 +57,8 @@ TypeOK ==
          /\ lsv[l].charge \in Int
          /\ lsv[l].refcnt \in 0..2 \cup {SATURATED}
          /\ lsv[l].frees \in 0..2
+         /\ lsv[l].hchg \in BOOLEAN
+         /\ lsv[l].wprinted \subseteq lsv[l].wfired
     /\ bkt \in [Maps -> [Buckets -> [first : Selems \cup {NULL}, lock : ProcIds \cup {NULL}]]]
     /\ smapSt \in [Maps -> {"live", "freed"}]
     /\ \A o \in Owners : own[o].st \in {"alive", "dying", "freed"} /\ own[o].storage \in Storages \cup {NULL}
@@ -76,12 +80,33 @@ P1_NoDoubleFree ==
     /\ \A x \in Selems : sel[x].frees <= 1
     /\ \A l \in Storages : lsv[l].frees <= 1
 
+(* An LS whose list can still be walked or written once the grace period *)
+(* of a free that starts now has ended (every reader in a section now has  *)
+(* left by then, with the pointers it holds): published by an owner that  *)
+(* is alive (a program, or later its destroy, may walk it), or the         *)
+(* local_storage of an selem that is not kfree()d (a nofail or a delete    *)
+(* may still lock it and unlink that selem, writing its neighbours on the  *)
+(* list). An LS that neither reaches is leaked or being destroyed: once   *)
+(* the readers of now have left, nothing reads or writes its list again    *)
+(* (the C10 leak, whose dying owner's destroy is its last reader).         *)
+(* A dying owner's LS is not reachable that way: its destroy, a reader    *)
+(* from before the free, clears every selem's local_storage (on success    *)
+(* and on failure) before it leaves its read-side section, so whoever      *)
+(* still writes that list loaded the pointer inside a section the grace    *)
+(* period waits for. (If a bug broke that, P5 would see the access.)       *)
+LSReachable(l) ==
+    \/ \E o \in Owners : own[o].st = "alive" /\ own[o].storage = l
+    \/ \E y \in Selems : sel[y].st \in {"live", "queued"} /\ sel[y].ls = l /\ own[SelemOwner[y]].st = "alive"
+
 (* x is on a live list: its map_node on a bucket of a map that is not      *)
 (* freed, or its snode on the list of an LS that is live (not yet handed   *)
-(* to bpf_local_storage_free).                                             *)
+(* to bpf_local_storage_free) and reachable. (Before issue 13 an LS list   *)
+(* counted as live while the LS was allocated, also when leaked and        *)
+(* unreachable: a selem reclaimed on such a list is a leak, P6/P7, that    *)
+(* nothing can touch, not a use of freed memory.)                          *)
 OnLiveList(x) ==
     \/ sel[x].inB # 0 /\ smapSt[SelemMap[x]] = "live"
-    \/ sel[x].inL # NULL /\ lsv[sel[x].inL].st = "live"
+    \/ sel[x].inL # NULL /\ lsv[sel[x].inL].st = "live" /\ LSReachable(sel[x].inL)
 
 (* P2 (first half): an selem is handed to bpf_selem_free only after both   *)
 (* its nodes are unlinked from every live list.                            *)
@@ -118,17 +143,40 @@ UnchargesLSOwner(p) ==
     \/ pc[p] = "nofail:lock_storage" /\ pc'[p] = "nofail:unpin_owner"
     \/ pc[p] = "bpf_selem_unlink:lock_bucket" /\ pc'[p] = "done" /\ loc'[p].rv = "ok"
 
-(* P4: nothing is uncharged twice, from a freed owner or through a NULL    *)
-(* owner; an owner is never uncharged below zero (what destroy returns     *)
-(* plus what was uncharged before equals what was charged).                *)
-(* Checks, for every step: it leaves every owner's charge at 0 or above;   *)
-(* it leaves the charge of a freed owner alone (every uncharge changes the *)
-(* charge: ElemSize > 0); and a step that uncharges local_storage->owner   *)
-(* reads a non-NULL owner.                                                 *)
+(* What an owner is charged for, by the ghosts chg / hchg: the elem_size   *)
+(* of each of its selems and the sizeof(LS) of each of its LSes that were  *)
+(* charged and not yet uncharged by the step that means to uncharge them   *)
+(* (delete, update's old selem, an error path, map_free's pinned           *)
+(* uncharge). destroy's return value uncharges whatever is left when the   *)
+(* owner is freed.                                                         *)
+Counted(o) ==
+    ElemSize * Cardinality({x \in Selems : SelemOwner[x] = o /\ sel[x].chg})
+    + StorageSize * Cardinality({l \in Storages : StorageOwner[l] = o /\ lsv[l].hchg})
+(* Exact balance: charges = uncharges + what is still counted. An alive   *)
+(* (or dying) owner's sk_omem_alloc is exactly what it is counted for (a   *)
+(* missing, double, short or NULL-owner uncharge breaks it), and a freed   *)
+(* owner was freed at 0 (destroy returned exactly the rest) and stays at 0.*)
+ChargeExact(o) == IF own[o].st = "freed" THEN own[o].omem = 0 ELSE own[o].omem = Counted(o)
+(* What is still counted is allocated: when nothing is running, no selem or *)
+(* LS of an owner that is not freed is counted while it has been handed to  *)
+(* its free function (the charge of freed memory was never returned). A   *)
+(* leaked object (allocated, unreachable) may stay counted: that is a leak *)
+(* (P6, P7), not an accounting error.                                      *)
+CountedIsAllocated ==
+    Quiescent =>
+        /\ \A x \in Selems : sel[x].chg /\ own[SelemOwner[x]].st # "freed" => sel[x].st = "live"
+        /\ \A l \in Storages : lsv[l].hchg /\ own[StorageOwner[l]].st # "freed" => lsv[l].st = "live"
+
+(* P4: charges balance exactly. Every step leaves every owner's charge     *)
+(* equal to what it is counted for (ChargeExact; so never below 0, nothing *)
+(* uncharged twice or from a freed owner, no uncharge missing or short),   *)
+(* a step that uncharges local_storage->owner reads a non-NULL owner, and  *)
+(* at the end what is still counted is allocated. (Init holds it by        *)
+(* construction: every linked selem and LS is charged and counted.)        *)
 P4_ChargeBalanced ==
-    [][/\ \A o \in Owners : own'[o].omem >= 0
-       /\ \A o \in Owners : own[o].st = "freed" => own'[o].omem = own[o].omem
-       /\ \A p \in ProcIds : UnchargesLSOwner(p) => lsv[loc[p].ls].owner # NULL]_vars
+    [][/\ \A p \in ProcIds : UnchargesLSOwner(p) => lsv[loc[p].ls].owner # NULL
+       /\ \A o \in Owners : ChargeExact(o)'
+       /\ CountedIsAllocated']_vars
 
 (* P5 and "no access to freed memory": no read or write of a freed         *)
 (* (kfree()d) selem, LS, smap or owner, including the neighbours an hlist  *)
@@ -138,8 +186,30 @@ P4_ChargeBalanced ==
 (* UseLS, UseMap, UseOwner); an access leaves no trace in the state.       *)
 P5_NoUseAfterFree == usedAfterFree = {}
 
-(* ListIntegrity: the lists stay well formed: a node is unlinked only      *)
+(* ListIntegrity: the lists stay well formed, and a node is unlinked only  *)
 (* under its own list's lock.                                              *)
+(* Well formed: from its head, each bucket list and each LS list reaches   *)
+(* NULL through next pointers without visiting a node twice, and the      *)
+(* nodes it visits are exactly the selems whose node says it is on that    *)
+(* list (map_node: inB and the selem's map; snode: inL), each of the       *)
+(* list's map / of the LS's owner. (hlist_del_init_rcu keeps next of the   *)
+(* deleted node; that node is on no list and is not visited.)             *)
+RECURSIVE MChain(_, _), LChain(_, _)
+\* the nodes visited from y through map_node.next (snode.next), at most n of them
+MChain(y, n) == IF y = NULL \/ n = 0 THEN <<>> ELSE <<y>> \o MChain(sel[y].mnext, n - 1)
+LChain(y, n) == IF y = NULL \/ n = 0 THEN <<>> ELSE <<y>> \o LChain(sel[y].lnext, n - 1)
+ChainOK(c, members) ==
+    /\ Len(c) <= Cardinality(Selems)                               \* reaches NULL
+    /\ Cardinality({c[i] : i \in 1..Len(c)}) = Len(c)               \* no node twice
+    /\ {c[i] : i \in 1..Len(c)} = members
+WellFormedLists ==
+    /\ \A m \in Maps, b \in Buckets :
+         ChainOK(MChain(bkt[m][b].first, Cardinality(Selems) + 1),
+                 {x \in Selems : SelemMap[x] = m /\ sel[x].inB = b})
+    /\ \A l \in Storages :
+         ChainOK(LChain(lsv[l].first, Cardinality(Selems) + 1),
+                 {x \in Selems : sel[x].inL = l /\ SelemOwner[x] = StorageOwner[l]})
+    /\ \A x \in Selems : sel[x].inL # NULL => SelemOwner[x] = StorageOwner[sel[x].inL]
 (* The locks p holds in the step it takes from pc[p]: taken in that step   *)
 (* (one step per lock attempt with its critical section) or held since an  *)
 (* earlier one. Buckets as <<map, bucket>>, local storages by id.          *)
@@ -150,7 +220,7 @@ BucketLocksHeld(p) ==
       [] pc[p] = "update:lock_old_bucket" -> {<<MapOf(p), loc[p].b>>, <<MapOf(p), BucketOf[loc[p].old]>>}
       [] OTHER -> {}
 StorageLocksHeld(p) ==
-    CASE pc[p] \in {"nofail:lock_storage", "nofail:unpin_owner", "lockless:unlink_storage",
+    CASE pc[p] \in {"nofail:lock_storage", "nofail:unpin_owner", "nofail:refcount_saturate", "lockless:unlink_storage",
                     "bpf_selem_unlink:lock_bucket"} -> {loc[p].ls}
       [] pc[p] \in {"update:lock_bucket", "update:lock_old_bucket"} -> {loc[p].stg}
       [] OTHER -> {}
@@ -165,8 +235,11 @@ SnodesUnlinked == {x \in Selems : sel[x].inL # NULL /\ sel'[x].inL = NULL}
 (* destroy never enters bpf_selem_unlink_nofail's b->lock step for an      *)
 (* selem whose local_storage is NULL (it would lock                        *)
 (* select_bucket(smap, NULL), not the selem's bucket).                     *)
+(* Checks, for every step: it leaves the lists well formed (Init builds   *)
+(* them so: InitLinked with hlist_add_head), and the unlink conditions.    *)
 ListIntegrity ==
-    [][/\ \A x \in MapNodesUnlinked :
+    [][/\ WellFormedLists'
+       /\ \A x \in MapNodesUnlinked :
             \E p \in ProcIds : Moves(p) /\ <<SelemMap[x], sel[x].inB>> \in BucketLocksHeld(p)
        /\ \A x \in SnodesUnlinked :
             \E p \in ProcIds : Moves(p) /\ sel[x].inL \in StorageLocksHeld(p)
@@ -218,13 +291,17 @@ ExpectedCharge(o) ==
     ElemSize * Cardinality({x \in Selems : SelemOwner[x] = o /\ sel[x].st = "live" /\ sel[x].inL # NULL})
     + (IF own[o].storage # NULL THEN StorageSize ELSE 0)
 ChargeOK(o) == IF own[o].st = "freed" THEN own[o].omem = 0 ELSE own[o].omem = ExpectedCharge(o)
+(* Each leak is a record [what, obj]: what leaked ("special fields",      *)
+(* "selem", "local_storage", "charge") and of which object (an selem, an LS *)
+(* or an owner).                                                           *)
+Leak(w, y) == [what |-> w, obj |-> y]
 Leaked ==
-    {"special fields of " \o x : x \in {y \in Selems : sel[y].st = "freed" /\ sel[y].fields = 0}}
-    \cup {"charge of owner " \o o : o \in {k \in Owners : own[k].st = "freed" /\ own[k].omem # 0}}
+    {Leak("special fields", x) : x \in {y \in Selems : sel[y].st = "freed" /\ sel[y].fields = 0}}
+    \cup {Leak("charge", o) : o \in {k \in Owners : own[k].st = "freed" /\ own[k].omem # 0}}
     \cup (IF Quiescent
-          THEN {"selem " \o x : x \in {y \in Selems : ~SelemOK(y)}}
-               \cup {"local_storage " \o l : l \in {k \in Storages : ~StorageOK(k)}}
-               \cup {"charge of owner " \o o : o \in {k \in Owners : ~ChargeOK(k)}}
+          THEN {Leak("selem", x) : x \in {y \in Selems : ~SelemOK(y)}}
+               \cup {Leak("local_storage", l) : l \in {k \in Storages : ~StorageOK(k)}}
+               \cup {Leak("charge", o) : o \in {k \in Owners : ~ChargeOK(k)}}
           ELSE {})
 Clean == Leaked = {}
 LockFailed == Len(fails) > 0
@@ -246,10 +323,45 @@ P7_LeakOnlyAfterLockFailure == Leaked # {} => LockFailed
 Lingering(x) ==
     /\ sel[x].st = "live" /\ own[SelemOwner[x]].st = "alive"
     /\ sel[x].inL # NULL /\ sel[x].inL = own[SelemOwner[x]].storage /\ lsv[sel[x].inL].st = "live"
-Lost == Leaked \ {"selem " \o x : x \in {y \in Selems : Lingering(y)}}
-(* P7, second part: memory that is lost for good is WARNed.                *)
-(* Checks: if something is lost, some WARN has fired.                      *)
-P7_LeakWarned == Lost # {} => warns # {}
+(* A selem still on a bucket of a live map awaits that map's map_free,    *)
+(* which will unlink it and free it (destroy keeps smap when its b->lock   *)
+(* fails, for this): it is not lost either, whatever its owner.            *)
+AwaitsMapFree(x) == sel[x].st = "live" /\ sel[x].inB # 0 /\ smapSt[SelemMap[x]] = "live"
+Lost == Leaked \ {Leak("selem", x) : x \in {y \in Selems : Lingering(y) \/ AwaitsMapFree(y)}}
+
+(* Which WARN covers which leak. A WARN fires for one object (the ghosts   *)
+(* wfired / wprinted of Fired and Printed): map_free's WARN_ON_ONCE(err && *)
+(* in_map_free) for the selem whose b->lock failed, refcount_t's WARN_ONCE *)
+(* ("decrement hit 0; leaking memory", "underflow") for the LS whose       *)
+(* owner_refcnt it saturated. A leak is covered by a WARN for the leaked   *)
+(* object itself or for an object of the same owner (the selems and the LS *)
+(* of one owner leak together: an LS is lost because one of its selems is, *)
+(* the owner's charge because its LS or selems are):                       *)
+LeakOwner(it) ==
+    CASE it.what \in {"special fields", "selem"} -> SelemOwner[it.obj]
+      [] it.what = "local_storage" -> StorageOwner[it.obj]
+      [] OTHER -> it.obj
+CoverObjs(it) ==
+    {x \in Selems : SelemOwner[x] = LeakOwner(it)} \cup {l \in Storages : StorageOwner[l] = LeakOwner(it)}
+Fired(y) == IF y \in Selems THEN sel[y].wfired ELSE lsv[y].wfired
+Printed(y) == IF y \in Selems THEN sel[y].wprinted ELSE lsv[y].wprinted
+(* The special fields of x are covered only by the WARN of x's own b->lock *)
+(* failure (the one that gave up bpf_obj_free_fields for x).               *)
+Covered(it, W(_)) ==
+    IF it.what = "special fields" THEN WarnMapFree \in W(it.obj)
+    ELSE \E y \in CoverObjs(it) : W(y) # {}
+
+(* P7, second part: memory that is lost for good is WARNed, leak by leak.  *)
+(* Checks: every lost object is covered by a WARN that fired for it (for   *)
+(* it, or for an object of its owner): a WARN about another owner's        *)
+(* selem does not cover it.                                                *)
+P7_LeakWarned == \A it \in Lost : Covered(it, Fired)
+
+(* P7, as an operator sees it: WARN_ON_ONCE and WARN_ONCE print the first  *)
+(* time only. Checks: every lost object is covered by a WARN that printed  *)
+(* for it. It fails where a second leak follows the first under the same   *)
+(* site: the kernel says a leak happened, not how many.                    *)
+P7_LeakReported == \A it \in Lost : Covered(it, Printed)
 
 (* P9 (liveness): map_free and destroy terminate.                          *)
 (* Checks: every teardown process eventually reaches "done".               *)

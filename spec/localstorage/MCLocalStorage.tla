@@ -51,6 +51,10 @@ STwoOwners == [owners |-> {"o1", "o2"}, maps |-> {"m1"}, selems |-> {"x1", "x2"}
 (* linger: x1 of o1 in m1; map_free(m1) alone: o1 is a long-lived socket. *)
 SLinger == [SOne EXCEPT !.procs = ("mf" :> MapFree("m1"))]
 
+(* linger2: x1 of o1 and x2 of o2 in the one bucket of m1 (x1 at the head);
+   map_free(m1) alone: both owners are long-lived sockets. *)
+SLinger2 == [STwoOwners EXCEPT !.procs = ("mf" :> MapFree("m1"))]
+
 (* c5: x1 of o1 and x2 of o2 share the one bucket of m1, x1 at the head;
    map_free(m1) races destroy(o2) only. *)
 SC5 == [STwoOwners EXCEPT !.procs = ("mf" :> MapFree("m1")) @@ ("ds2" :> Destroy("o2"))]
@@ -132,6 +136,7 @@ Scen == CASE Scenario = "one" -> SOne
           [] Scenario = "upd" -> SUpd
           [] Scenario = "one2b" -> SOne2b
           [] Scenario = "linger" -> SLinger
+          [] Scenario = "linger2" -> SLinger2
           [] Scenario = "c5" -> SC5
           [] Scenario = "grid" -> SGrid
           [] Scenario = "grid_maps" -> SGridMaps
@@ -185,6 +190,28 @@ FixUnpinMayReachZero(r) == RefDecAndTest(r)
 (* b->lock failed" is "x is still on a bucket".                            *)
 FixNoMapBitAfterFailure(p, x, n) == n # 2 /\ ~(InMapFree(p) /\ sel[x].inB # 0)
 
+(* NofailTakesSnode <- FixMapFreeLeavesSnodeWithoutSmap. map_free frees an *)
+(* LS its live owner still points to (ls_final_f2_unpublished): on the     *)
+(* restart after failing both locks on the last selem, the smap it loads   *)
+(* is NULL, _misc is skipped, yet it unlinks snode and frees the LS. Patch: *)
+(* when map_free's smap is NULL it neither unlinks snode nor clears        *)
+(* selem->local_storage, and leaves both to destroy, which unlinks the     *)
+(* selem and frees the LS of its dying owner.                              *)
+FixMapFreeLeavesSnodeWithoutSmap(p, m) == ~(InMapFree(p) /\ m = NULL)
+
+(* NofailWarnsStorage <- FixWarnDestroyStorageFailure. C10 (destroy fails  *)
+(* local_storage->lock; nobody unlinks the selem; the LS leaks): no fix of *)
+(* the leak is possible without a retry (destroy is the last walker of the *)
+(* list), so the patch is the WARN [PR] asks for: WARN_ON_ONCE(err &&      *)
+(* !in_map_free) after destroy's local_storage->lock attempt.              *)
+FixWarnDestroyStorageFailure(err, inMapFree) == err /\ ~inMapFree
+
+(* WarnPrints <- FixWarnEveryLeak. A second leak under the same            *)
+(* WARN_ON_ONCE prints nothing (ls_final_linger_f2_silent). Patch: WARN_ON *)
+(* (or a ratelimited pr_warn naming the selem) at each leak site, so each  *)
+(* leak is reported.                                                       *)
+FixWarnEveryLeak(W) == W
+
 -----------------------------------------------------------------------------
 (***************************************************************************)
 (* Seeded mutants, one per property: each changes one named step, and a    *)
@@ -218,6 +245,11 @@ MutNofailKeepsSmap(err, inMapFree) == err /\ inMapFree
 (* uncharged.                                                              *)
 MutNofailKeepsMemCharge(charge, amt) == charge
 
+(* P4 (exact balance). DeleteMemUncharge: delete unlinks and frees the     *)
+(* selem but forgets mem_uncharge: the owner stays charged for freed       *)
+(* memory (a missing uncharge, with every count still at or above 0).      *)
+MutDeleteSkipsUncharge(amt) == 0
+
 (* P5. Cb (Rcu.tla): grace periods that do not wait for readers:           *)
 (* call_rcu_tasks_trace, and call_rcu, which Rcu.tla derives from it,      *)
 (* reclaim as soon as the callback may run.                                *)
@@ -236,6 +268,11 @@ MutNofailSkipsFreeFields(linked) == FALSE
 (* WARN_ON_ONCE.                                                           *)
 MutNofailNoWarn(err, inMapFree) == FALSE
 
+(* P7 (WARN, per leak). NofailWarns: the WARN_ON_ONCE fires when map_free *)
+(* takes b->lock (err and !err swapped): a WARN fires in the run, but not  *)
+(* for the selem whose b->lock failed and whose fields leak.               *)
+MutNofailWarnsOnSuccess(err, inMapFree) == ~err /\ inMapFree
+
 (* P8. UpdateLinksNewMap: bpf_local_storage_update forgets                 *)
 (* bpf_selem_link_map_nolock(b, selem) and returns success with the new    *)
 (* selem on the LS list only.                                              *)
@@ -245,6 +282,11 @@ MutUpdateSkipsLinkMap == FALSE
 (* owner_refcnt to reach 0 without dropping its own reference first (the   *)
 (* count stays; the WARNs are those of refcount_dec_and_test).             *)
 MutDestroyKeepsOwnRef(r) == [RefDecAndTest(r) EXCEPT !.val = r]
+
+(* ListIntegrity (well formed). NofailUnlinkMapNode: the unlink under      *)
+(* b->lock unhashes the selem but leaves its predecessor's next pointing   *)
+(* to it (hlist_del without *pprev = next).                                *)
+MutUnlinkKeepsPrev(s, bk, x) == [s EXCEPT ![x].inB = 0]
 
 (* ListIntegrity. NofailSelectBucket: destroy's nofail picks the bucket by *)
 (* hashing the selem (as v3 did) while the final update linked it by       *)

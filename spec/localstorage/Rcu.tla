@@ -44,7 +44,7 @@ RcuReadLockTrace(p) == traceReaders' = traceReaders \cup {p} /\ UNCHANGED reader
 Cb(kind, obj) == [kind |-> kind, obj |-> obj, wait |-> readers \cup traceReaders]
 \* call_rcu(): the same, but it waits for the vanilla readers only; a
 \* sleepable program that is still in its section does not hold it up.
-CbVanilla(kind, obj) == [Cb(kind, obj) EXCEPT !.wait = @ \ traceReaders]
+CbVanilla(kind, obj) == [Cb(kind, obj) EXCEPT !.wait = @ \cap readers]
 
 \* p leaves its read-side section: the callbacks C and every
 \* synchronize_rcu() stop waiting for it.

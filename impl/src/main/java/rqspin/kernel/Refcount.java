@@ -65,9 +65,21 @@ public final class Refcount {
 
     /** {@code refcount_dec}: a result of 0 or below is not kept: WARN and saturate. */
     public void dec() {
+        dec(() -> { });
+    }
+
+    /**
+     * {@code refcount_dec} as include/linux/refcount.h does it:
+     * {@code atomic_fetch_sub_release} stores the new count; if the old one
+     * was 1 or below, {@code beforeSaturate} runs (another CPU may read the
+     * stored count, e.g. 0, meanwhile), then {@code refcount_warn_saturate}
+     * stores {@link #SATURATED} and WARNs.
+     */
+    public void dec(Runnable beforeSaturate) {
         holder.use("refcount_dec(owner_refcnt)");
         int old = refs.getAndAdd(-1);
         if (old <= 1) {
+            beforeSaturate.run();
             saturate(WARN_DEC_LEAK);
         }
     }
@@ -87,6 +99,6 @@ public final class Refcount {
 
     private void saturate(String warn) {
         refs.set(SATURATED);
-        sanitizer.warn(warn);
+        sanitizer.warn(warn, holder.name());
     }
 }

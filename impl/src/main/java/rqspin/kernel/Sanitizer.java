@@ -33,4 +33,13 @@ public interface Sanitizer {
 
     /** A {@code WARN} (e.g. {@code refcount_t} saturation), by its text. */
     void warn(String text);
+
+    /**
+     * A {@code WARN} whose condition held on the object named {@code about}
+     * (the selem whose {@code b->lock} failed, the local storage whose
+     * {@code owner_refcnt} saturated): by default only its text counts.
+     */
+    default void warn(String text, String about) {
+        warn(text);
+    }
 }

@@ -56,6 +56,10 @@ public final class Kernel {
     final Audit audit;
     final NeedResched needResched;
     final int walkLimit;
+    /** Kernel configuration: CONFIG_PREEMPT_RCU (the spec's PreemptRcu). */
+    final boolean preemptRcu;
+    /** refcount_dec shows the 0 it stores before it saturates (the spec's RefcountTwoStep). */
+    final boolean refcountTwoStep;
     final Names names;
     final BucketHash bucketHash;
     private final boolean[] fixes = new boolean[Fix.values().length];
@@ -75,6 +79,8 @@ public final class Kernel {
         this.mutation = b.mutation;
         this.needResched = b.needResched;
         this.walkLimit = b.walkLimit;
+        this.preemptRcu = b.preemptRcu;
+        this.refcountTwoStep = b.refcountTwoStep;
         this.names = b.names;
         this.bucketHash = b.bucketHash;
         for (Fix f : b.fixes) {
@@ -105,6 +111,16 @@ public final class Kernel {
     /** The teardown protocol. */
     public Protocol protocol() {
         return protocol;
+    }
+
+    /** Whether this kernel is built with CONFIG_PREEMPT_RCU (the spec's PreemptRcu). */
+    public boolean preemptRcu() {
+        return preemptRcu;
+    }
+
+    /** Whether refcount_dec shows the 0 it stores before it saturates (the spec's RefcountTwoStep). */
+    public boolean refcountTwoStep() {
+        return refcountTwoStep;
     }
 
     /** The RCU of these CPUs. */
@@ -501,6 +517,8 @@ public final class Kernel {
         private Mutation mutation = Mutation.NONE;
         private NeedResched needResched = NeedResched.NEVER;
         private int walkLimit = DEFAULT_WALK_LIMIT;
+        private boolean preemptRcu;
+        private boolean refcountTwoStep;
         private Names names;
         private BucketHash bucketHash;
         private final java.util.List<Fix> fixes = new java.util.ArrayList<>();
@@ -539,6 +557,32 @@ public final class Kernel {
                 throw new BadInputException(BadInputException.Kind.ILLEGAL_ARGUMENT, "walk limit must be >= 1, got " + n);
             }
             this.walkLimit = n;
+            return this;
+        }
+
+        /**
+         * Kernel configuration CONFIG_PREEMPT_RCU (default false). True:
+         * {@code cond_resched_rcu()} is empty, so map_free restarts its walk
+         * without leaving its read-side section, and a sleepable program's
+         * lookup is held only by {@code rcu_read_lock_trace} (it may be
+         * preempted). False: {@code cond_resched_rcu()} leaves the section,
+         * and nothing preempts a sleepable program's lookup, so a vanilla
+         * grace period waits for it as for a vanilla reader.
+         */
+        public Builder preemptRcu(boolean on) {
+            this.preemptRcu = on;
+            return this;
+        }
+
+        /**
+         * refcount_t as include/linux/refcount.h has it (default false): a
+         * refcount_dec that saturates stores its result (0) before
+         * refcount_warn_saturate stores REFCOUNT_SATURATED, and another CPU
+         * may read the 0 in between (a gate step of its own). False: the
+         * two stores are one step.
+         */
+        public Builder refcountTwoStep(boolean on) {
+            this.refcountTwoStep = on;
             return this;
         }
 

@@ -277,6 +277,9 @@ public final class LocalStorage extends Freeable {
             kernel.step(cpu, Step.NOFAIL_UNPIN_OWNER, x);
             if (kernel.fixed(Fix.UNPIN_MAY_REACH_ZERO)) {
                 ownerRefcnt.decAndTest(); // the fix: a decrement that may reach 0 (result ignored)
+            } else if (kernel.refcountTwoStep) {
+                // atomic_fetch_sub_release stores 0 before refcount_warn_saturate: destroy may read it
+                ownerRefcnt.dec(() -> kernel.step(cpu, Step.NOFAIL_REFCOUNT_SATURATE, x));
             } else {
                 ownerRefcnt.dec();
             }
@@ -383,7 +386,7 @@ public final class LocalStorage extends Freeable {
                         }
                     });
             if (err != null && inMapFree) {
-                k.audit.warn(Kernel.WARN_MAP_FREE); // WARN_ON_ONCE(err && in_map_free)
+                k.audit.warn(Kernel.WARN_MAP_FREE, x.name()); // WARN_ON_ONCE(err && in_map_free)
             }
             if (err == null || inMapFree || k.mutation == Mutation.DESTROY_CLEARS_SMAP) {
                 k.step(cpu, Step.NOFAIL_CLEAR_SMAP, x);

@@ -492,6 +492,9 @@ public final class LocalStorageMap extends Freeable {
             enterMapAndOwner(owner);
             if (sleepable) {
                 kernel.rcu.readLockTrace(cpu);
+                if (!kernel.preemptRcu) {
+                    kernel.rcu.readLock(cpu); // not preemptible: a vanilla grace period waits for the walk
+                }
             } else {
                 kernel.rcu.readLock(cpu);
             }
@@ -567,6 +570,9 @@ public final class LocalStorageMap extends Freeable {
         try {
             if (sleepable) {
                 kernel.rcu.readUnlockTrace(cpu);
+                if (!kernel.preemptRcu) {
+                    kernel.rcu.readUnlock(cpu);
+                }
             } else {
                 kernel.rcu.readUnlock(cpu);
             }
@@ -698,12 +704,18 @@ public final class LocalStorageMap extends Freeable {
                         break;
                     }
                     if (k.needResched.needResched(cpu, x)) {
-                        reader = false;
-                        k.rcu.readUnlock(cpu);
-                        k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
-                        Thread.yield();
-                        k.rcu.readLock(cpu);
-                        reader = true;
+                        if (k.preemptRcu) {
+                            // CONFIG_PREEMPT_RCU: cond_resched_rcu() is empty; still a reader
+                            k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
+                            Thread.yield();
+                        } else {
+                            reader = false;
+                            k.rcu.readUnlock(cpu);
+                            k.step(cpu, Step.MAP_FREE_COND_RESCHED_RCU, x);
+                            Thread.yield();
+                            k.rcu.readLock(cpu);
+                            reader = true;
+                        }
                         n = bucketFirst(b); // restart
                         continue;
                     }

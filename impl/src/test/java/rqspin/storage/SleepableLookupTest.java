@@ -82,7 +82,7 @@ class SleepableLookupTest {
     }
 
     private static World world() {
-        return new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL));
+        return new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).preemptRcu(true));
     }
 
     /** Index of the first trace line that ends with {@code suffix}, or -1. */
@@ -255,7 +255,7 @@ class SleepableLookupTest {
      */
     @Test
     void deleteFreeingWithAVanillaGracePeriodIsCaught() throws Exception {
-        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL)
+        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).preemptRcu(true)
                 .mutation(Mutation.TASKS_TRACE_AS_RCU))) {
             TwoMaps s = new TwoMaps(w);
             Gate.Hold onX1 = w.gate.holdAt(1, Step.SLEEPABLE_LOOKUP_WALK, 1);
@@ -460,7 +460,7 @@ class SleepableLookupTest {
 
     @Test
     void withoutGracePeriodsEveryCallbackRunsAtOnce() throws Exception {
-        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL)
+        try (World w = new World(Kernel.builder(Machine.of(4)).protocol(Protocol.FINAL).preemptRcu(true)
                 .mutation(Mutation.RCU_NO_GRACE_PERIOD))) {
             Rcu rcu = w.kernel.rcu();
             List<String> ran = Collections.synchronizedList(new ArrayList<>());

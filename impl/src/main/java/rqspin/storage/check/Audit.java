@@ -60,6 +60,7 @@ public final class Audit implements Sanitizer {
     private int finalLeakUnexplained;
     private int finalLeakFields;
     private final Map<String, Integer> warns = new LinkedHashMap<>();
+    private final List<WarnFiring> firings = new ArrayList<>();
     private final Set<Freeable> live = new LinkedHashSet<>();
     private int seq;
     private int selemsAllocated;
@@ -152,6 +153,41 @@ public final class Audit implements Sanitizer {
     @Override
     public synchronized void warn(String text) {
         warns.merge(text, 1, Integer::sum);
+    }
+
+    /**
+     * A WARN whose condition held on the object {@code about}: counted per
+     * text, and kept as a firing; it printed if its text had not fired
+     * before (WARN_ON_ONCE and refcount_t's WARN_ONCE print once).
+     */
+    @Override
+    public synchronized void warn(String text, String about) {
+        boolean printed = !warns.containsKey(text);
+        warn(text);
+        firings.add(new WarnFiring(text, about, printed));
+    }
+
+    /** A WARN that fired for an object, and whether it printed. */
+    public record WarnFiring(String text, String about, boolean printed) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WarnFiring f && f.text.equals(text) && f.about.equals(about) && f.printed == printed;
+        }
+
+        @Override
+        public int hashCode() {
+            return (text.hashCode() * 31 + about.hashCode()) * 2 + (printed ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return text + " for " + about + (printed ? "" : " (not printed: fired before)");
+        }
+    }
+
+    /** Every WARN that fired for an object, in order. */
+    public synchronized List<WarnFiring> warnFirings() {
+        return List.copyOf(firings);
     }
 
     /** A leak that is final when it happens (special fields, charges of a freed owner). */

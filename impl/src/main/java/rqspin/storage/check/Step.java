@@ -107,6 +107,11 @@ public enum Step {
     NOFAIL_UNCHARGE("nofail:uncharge", in("NofailLockStorage")),
     /** _misc's refcount_dec, then the unlink of snode, with local_storage->lock still held. */
     NOFAIL_UNPIN_OWNER("nofail:unpin_owner", "NofailUnpinOwner", "nofail:unpin_owner"),
+    /**
+     * With {@code refcountTwoStep}: refcount_dec's atomic_fetch_sub_release
+     * stored 0; refcount_warn_saturate, then the unlink of snode, follow.
+     */
+    NOFAIL_REFCOUNT_SATURATE("nofail:refcount_saturate", "NofailUnpinOwner", "nofail:refcount_saturate"),
     NOFAIL_CLEAR_LOCAL_STORAGE("nofail:clear_local_storage", in("NofailLockStorage", "NofailUnpinOwner")),
     NOFAIL_SET_STATE("nofail:set_state", "NofailSetState", "nofail:set_state"),
     // bpf_selem_unlink_lockless [V3]

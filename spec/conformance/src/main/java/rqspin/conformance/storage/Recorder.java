@@ -453,6 +453,8 @@ public final class Recorder implements StepGate, Kernel.Names {
             extra.add("  MaxLockFailures = " + failures);
             extra.add("  MaxResched = " + resched);
             extra.add("  FailOnlyWhenContended = FALSE");
+            extra.add("  PreemptRcu = " + (kernel.preemptRcu() ? "TRUE" : "FALSE"));
+            extra.add("  RefcountTwoStep = " + (kernel.refcountTwoStep() ? "TRUE" : "FALSE"));
             extra.add("  ElemSize = " + elem);
             extra.add("  StorageSize = " + LocalStorage.SIZE);
             for (String c : List.of("Owners", "Maps", "Selems", "Storages", "SelemOwner", "SelemMap", "StorageOwner",

@@ -32,6 +32,8 @@ public final class Reproducer {
     private final Map<String, StorageScenario.Proc> procs = new TreeMap<>();
     private final Map<String, Integer> hash = new LinkedHashMap<>();
     private final List<Fix> modelFixes = new ArrayList<>();
+    private boolean preemptRcu;
+    private boolean refcountTwoStep;
     private int buckets = 1;
     /** Each: {process or null, action ("RcuCallback" for a callback), object (callback), "fails" / "resched" / null}. */
     private final List<String[]> steps = new ArrayList<>();
@@ -53,6 +55,18 @@ public final class Reproducer {
         for (int i = 0; i + 1 < keyBucket.length; i += 2) {
             hash.put(keyBucket[i], Integer.parseInt(keyBucket[i + 1]));
         }
+        return this;
+    }
+
+    /** The kernel is built with CONFIG_PREEMPT_RCU (the model's PreemptRcu = TRUE). */
+    public Reproducer preemptRcu() {
+        preemptRcu = true;
+        return this;
+    }
+
+    /** refcount_dec shows its 0 before it saturates (the model's RefcountTwoStep = TRUE). */
+    public Reproducer refcountTwoStep() {
+        refcountTwoStep = true;
         return this;
     }
 
@@ -202,7 +216,7 @@ public final class Reproducer {
         all.forEach(f -> subs.add(f.name()));
         return new StorageScenario(model, protocol, Integer.MAX_VALUE, Integer.MAX_VALUE, false, 1, 4, owners, maps,
                 selems, storages, sOwner, sMap, lsOwner, init, initLs, buckets, hash, new LinkedHashMap<>(procs), all,
-                subs);
+                subs, preemptRcu, refcountTwoStep);
     }
 
     private static void add(List<String> xs, String x) {

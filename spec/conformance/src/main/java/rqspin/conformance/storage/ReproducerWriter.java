@@ -112,6 +112,12 @@ final class ReproducerWriter {
         b.append("class ").append(cls).append(" {\n");
         b.append("    static final Reproducer SCHEDULE = Reproducer.of(\"").append(model.name()).append("\", \"")
                 .append(sc.protocol() == Protocol.V3 ? "v3" : "final").append("\")\n");
+        if (sc.preemptRcu()) {
+            b.append("            .preemptRcu()\n");
+        }
+        if (sc.refcountTwoStep()) {
+            b.append("            .refcountTwoStep()\n");
+        }
         if (sc.nBuckets() != 1) {
             List<String> kb = new ArrayList<>();
             sc.bucketOf().forEach((k, v) -> kb.add("\"" + k + "\", \"" + v + "\""));

@@ -52,13 +52,16 @@ import rqspin.storage.Protocol;
  * @param procs       the processes, by id, sorted: Java cpu i runs the i-th
  * @param fixes       the Fix options the model's substitutions switch on
  * @param substitutions every substitution of a named step, as cfg text
+ * @param preemptRcu  PreemptRcu (kernel configuration CONFIG_PREEMPT_RCU)
+ * @param refcountTwoStep RefcountTwoStep (refcount_dec shows its 0 before it saturates)
  */
 public record StorageScenario(String model, Protocol protocol, int maxFailures, int maxResched, boolean contendedOnly,
                               int elemSize, int storageSize, List<String> owners, List<String> maps,
                               List<String> selems, List<String> storages, Map<String, String> selemOwner,
                               Map<String, String> selemMap, Map<String, String> storageOwner, List<String> initLinked,
                               Map<String, String> initStorage, int nBuckets, Map<String, Integer> bucketOf,
-                              Map<String, Proc> procs, List<Fix> fixes, List<String> substitutions) {
+                              Map<String, Proc> procs, List<Fix> fixes, List<String> substitutions,
+                              boolean preemptRcu, boolean refcountTwoStep) {
 
     /** A process: one operation (kind) on an owner and a map; an update also names what it allocates. */
     public record Proc(String id, String kind, String owner, String map, String selem, String storage) {
@@ -192,7 +195,7 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
                 strings(s.get("owners")), strings(s.get("maps")), strings(s.get("selems")), strings(s.get("storages")),
                 strMap(s.get("sowner")), strMap(s.get("smap")), strMap(s.get("lsowner")), strings(s.get("init")),
                 strMap(s.get("initls")), Integer.parseInt(s.get("nb").atom()), hash, new LinkedHashMap<>(procs), fixes,
-                subs);
+                subs, value(k, "PreemptRcu", cfg).equals("TRUE"), value(k, "RefcountTwoStep", cfg).equals("TRUE"));
     }
 
     private static String value(Map<String, String[]> k, String name, Path cfg) throws IOException {

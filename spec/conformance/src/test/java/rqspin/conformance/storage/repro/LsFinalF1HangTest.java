@@ -26,20 +26,21 @@ class LsFinalF1HangTest {
             .destroy("ds", "o1")
             .mapFree("mf", "m1")
             .step("mf", "MapFreeStart")                        // map_free:cache_idx_free m1: no change
-            .step("mf", "MapFreeRcuLock")                      // map_free:rcu_read_lock m1: readers {} -> {mf}
+            .step("ds", "DestroyStart")                        // destroy:start o1: o1.st alive -> dying, readers {} -> {ds}
+            .step("mf", "MapFreeRcuLock")                      // map_free:rcu_read_lock m1: readers {ds} -> {ds, mf}
             .step("mf", "MapFreeWalk")                         // map_free:walk x1: no change
-            .step("ds", "DestroyStart")                        // destroy:start o1: o1.st alive -> dying, readers {mf} -> {ds, mf}
             .step("mf", "NofailLockBucket")                    // nofail:lock_bucket x1: x1.smap m1 -> null, x1.inB 1 -> 0, x1.fields 0 -> 1, m1[1].first x1 -> null
-            .step("mf", "NofailLockStorage")                   // nofail:lock_storage x1: ls1.owner o1 -> null, ls1.lock null -> mf, ls1.charge 5 -> 0, ls1.refcnt 1 -> 2, o1.storage ls1 -> null, o1.omem 5 -> 0
             .step("ds", "DestroyWalk")                         // destroy:walk x1: no change
+            .step("mf", "NofailLockStorage")                   // nofail:lock_storage x1: ls1.owner o1 -> null, ls1.lock null -> mf, ls1.charge 5 -> 0, ls1.refcnt 1 -> 2, o1.storage ls1 -> null, o1.omem 5 -> 0
             .fails("ds", "NofailLockStorage")                  // nofail:lock_storage x1: lock attempt fails (-ETIMEDOUT); x1.ls ls1 -> null, nfails 0 -> 1
             .step("ds", "NofailSetState")                      // nofail:set_state x1: x1.bits {} -> {SELEM_STORAGE_UNLINKED}
             .step("ds", "DestroyNext")                         // destroy:next x1: no change
             .step("ds", "DestroyDecAndTest")                   // destroy:dec_and_test ls1: ls1.refcnt 2 -> 1
             .step("mf", "NofailUnpinOwner")                    // nofail:unpin_owner x1: x1.inL ls1 -> null, ls1.first x1 -> null, ls1.lock mf -> null, ls1.refcnt 1 -> 1000, warns {} -> {refcount_t: decrement hit 0; leaking memory}
             .step("mf", "NofailSetState")                      // nofail:set_state x1: x1.st live -> queued, ls1.st live -> queued, callback of ls1 queued, waits for {ds, mf}, callback of x1 queued, waits for {ds, mf}
-            .step("mf", "MapFreeNext")                         // map_free:next x1: no change
-            .step("mf", "MapFreeWalk")                         // map_free:walk m1: readers {ds, mf} -> {ds}, callback of ls1 waits for {ds}, callback of x1 waits for {ds}
+            .resched("mf")                                     // map_free:next x1: readers {ds, mf} -> {ds}, callback of ls1 waits for {ds}, callback of x1 waits for {ds}
+            .step("mf", "MapFreeCondResched")                  // map_free:cond_resched_rcu x1: readers {ds} -> {ds, mf}
+            .step("mf", "MapFreeWalk")                         // map_free:walk m1: readers {ds, mf} -> {ds}
             .thenNothingMoves();                               // no process can take a step any more
 
     /** The merged code shows it: P9_TeardownTerminates. */

@@ -24,17 +24,18 @@ class LsFinalF1ReclaimedTest {
             .mapFree("mf", "m1")
             .step("mf", "MapFreeStart")                        // map_free:cache_idx_free m1: no change
             .step("mf", "MapFreeRcuLock")                      // map_free:rcu_read_lock m1: readers {} -> {mf}
-            .step("ds", "DestroyStart")                        // destroy:start o1: o1.st alive -> dying, readers {mf} -> {ds, mf}
-            .step("ds", "DestroyWalk")                         // destroy:walk x1: no change
-            .step("ds", "NofailLockBucket")                    // nofail:lock_bucket x1: x1.smap m1 -> null, x1.inB 1 -> 0, x1.fields 0 -> 1, m1[1].first x1 -> null
-            .fails("ds", "NofailLockStorage")                  // nofail:lock_storage x1: lock attempt fails (-ETIMEDOUT); x1.ls ls1 -> null, nfails 0 -> 1
             .step("mf", "MapFreeWalk")                         // map_free:walk x1: no change
-            .step("mf", "NofailSetState")                      // nofail:set_state x1: x1.bits {} -> {SELEM_MAP_UNLINKED}
-            .resched("mf")                                     // map_free:next x1: readers {ds, mf} -> {ds}
-            .step("ds", "NofailSetState")                      // nofail:set_state x1: x1.st live -> queued, x1.bits {SELEM_MAP_UNLINKED} -> {SELEM_TOFREE}, callback of x1 queued, waits for {ds}  <-- P2_FreeOnlyUnlinked: bpf_selem_unlink_nofail(destroy) frees x1 while it is still on ls1->list
+            .fails("mf", "NofailLockBucket")                   // nofail:lock_bucket x1: lock attempt fails (-ETIMEDOUT); x1.smap m1 -> null, warns {} -> {WARN_ON_ONCE(err && in_map_free)}, nfails 0 -> 1
+            .step("ds", "DestroyStart")                        // destroy:start o1: o1.st alive -> dying, readers {mf} -> {ds, mf}
+            .step("mf", "NofailLockStorage")                   // nofail:lock_storage x1: ls1.owner o1 -> null, ls1.lock null -> mf, ls1.charge 5 -> 0, ls1.refcnt 1 -> 2, o1.storage ls1 -> null, o1.omem 5 -> 0
+            .step("mf", "NofailUnpinOwner")                    // nofail:unpin_owner x1: x1.ls ls1 -> null, x1.inL ls1 -> null, ls1.first x1 -> null, ls1.lock mf -> null, ls1.refcnt 2 -> 1
+            .step("mf", "NofailSetState")                      // nofail:set_state x1: x1.bits {} -> {SELEM_MAP_UNLINKED}, ls1.st live -> queued, callback of ls1 queued, waits for {ds, mf}
+            .resched("mf")                                     // map_free:next x1: readers {ds, mf} -> {ds}, callback of ls1 waits for {ds}
+            .step("ds", "DestroyWalk")                         // destroy:walk x1: no change
+            .step("ds", "NofailSetState")                      // nofail:set_state x1: x1.st live -> queued, x1.bits {SELEM_MAP_UNLINKED} -> {SELEM_TOFREE}, callback of x1 queued, waits for {ds}  <-- P2_FreeOnlyUnlinked: bpf_selem_unlink_nofail(destroy) frees x1 while it is still on m1.buckets[0]
             .step("ds", "DestroyNext")                         // destroy:next x1: no change
-            .step("ds", "DestroyDecAndTest")                   // destroy:dec_and_test ls1: ls1.refcnt 1 -> 0, o1.st dying -> freed, o1.omem 5 -> 0, readers {ds} -> {}, callback of x1 waits for {}
-            .callback("x1");                                   // call_rcu callback of x1: x1.st queued -> freed, callback of x1 ran  <-- P2_NoReclaimedOnLiveList: bpf_selem_free_rcu: x1 is reclaimed while it is still on ls1->list
+            .step("ds", "DestroyDecAndTest")                   // destroy:dec_and_test ls1: ls1.refcnt 1 -> 0, o1.st dying -> freed, readers {ds} -> {}, callback of ls1 waits for {}, callback of x1 waits for {}
+            .callback("x1");                                   // call_rcu callback of x1: x1.st queued -> freed, callback of x1 ran  <-- P2_NoReclaimedOnLiveList: bpf_selem_free_rcu: x1 is reclaimed while it is still on m1.buckets[0]
 
     /** The merged code shows it: P2_NoReclaimedOnLiveList. */
     @Test

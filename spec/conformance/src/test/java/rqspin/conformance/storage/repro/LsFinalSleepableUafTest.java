@@ -24,6 +24,7 @@ import rqspin.storage.Fix;
  */
 class LsFinalSleepableUafTest {
     static final Reproducer SCHEDULE = Reproducer.of("ls_final_sleepable_uaf", "final")
+            .preemptRcu()
             .initially("x2", "o1", "m2", "ls1")
             .initially("x1", "o1", "m1", "ls1")
             .mapFree("mf", "m1")
@@ -36,7 +37,8 @@ class LsFinalSleepableUafTest {
             .step("sl", "SleepableLookupStart")                // sleepable_lookup:start o1: traceReaders {} -> {sl}
             .step("mf", "NofailUnpinOwner")                    // nofail:unpin_owner x1: x1.ls ls1 -> null, x1.inL ls1 -> null, ls1.first x1 -> x2, ls1.lock mf -> null, ls1.refcnt 2 -> 1
             .step("mf", "NofailSetState")                      // nofail:set_state x1: x1.st live -> queued, callback of x1 queued, waits for {mf}
-            .resched("mf")                                     // map_free:next x1: readers {mf} -> {}, callback of x1 waits for {}
+            .step("mf", "MapFreeNext")                         // map_free:next x1: no change
+            .step("mf", "MapFreeWalk")                         // map_free:walk m1: readers {mf} -> {}, callback of x1 waits for {}
             .callback("x1")                                    // call_rcu callback of x1: x1.st queued -> freed, callback of x1 ran
             .step("sl", "SleepableLookupWalk");                // sleepable_lookup:walk x1: traceReaders {sl} -> {}  <-- P5_NoUseAfterFree: use after free: read sdata.smap of selem x1
 
