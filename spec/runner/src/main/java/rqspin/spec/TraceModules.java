@@ -88,6 +88,8 @@ final class TraceModules {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseParallelGC", "-DTLA-Library=" + library.toAbsolutePath(),
+                // TLC's standard modules are copied into java.io.tmpdir: this run's own directory (see Tlc.command)
+                "-Djava.io.tmpdir=" + dir.toAbsolutePath(),
                 "-cp", Tlc.jar().toString(), "tlc2.TLC"));
         cmd.addAll(flags);
         cmd.addAll(List.of("-metadir", dir.resolve("states").toString(), "-config", name + ".cfg", name + ".tla"));
