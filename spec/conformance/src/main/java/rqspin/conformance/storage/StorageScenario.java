@@ -82,6 +82,23 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
     }
 
     /** The substitutions of named steps that the Java twin has as options (candidate fixes and model overrides). */
+    /**
+     * The candidate-fix substitutions of {@code substitutions} (a right side
+     * {@code Fix...} or {@code Reinit...}) that the Java twin has no
+     * {@link Fix} for: a model that names one checks a fix only the spec has,
+     * so the Java twin cannot follow it.
+     */
+    public static List<String> fixesTheJavaTwinLacks(List<String> substitutions) {
+        List<String> out = new ArrayList<>();
+        for (String sub : substitutions) {
+            String right = sub.substring(sub.indexOf("<-") + 2).trim();
+            if ((right.startsWith("Fix") || right.startsWith("Reinit")) && !FIXES.containsKey(sub)) {
+                out.add(sub);
+            }
+        }
+        return out;
+    }
+
     static final Map<String, Fix> FIXES = Map.of(
             "NofailUnpinRef <- FixUnpinMayReachZero", Fix.UNPIN_MAY_REACH_ZERO,
             "NofailSetsBit <- FixNoMapBitAfterFailure", Fix.NO_MAP_BIT_AFTER_FAILURE,
