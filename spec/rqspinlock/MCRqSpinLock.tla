@@ -116,10 +116,10 @@ NoFailedEntryWindow == Atomic(FailedExitPcs)
 (* (rq_v615_nmi_table, rq_v619_nmi_table). A filter on the verdict step.   *)
 (* The entry's lock is owned by no context of d, and a context of d other  *)
 (* than the deciding one <<c, x>> is attempting it (not in a failed exit:  *)
-(* that is failed_entry).                                                  *)
+(* that is failed_entry; not before the fast path: that is early_entry).   *)
 InFlightOn(d, l, c, x) ==
     \E y \in Ctxs : /\ <<d, y>> # <<c, x>>
-                   /\ ctx[d][y].pc \in AttemptPcs \ FailedExitPcs
+                   /\ ctx[d][y].pc \in AttemptPcs \ (FailedExitPcs \cup {"fast_cas"})
                    /\ ctx[d][y].lk = l
 InFlightBelow(d, c, x) ==
     \E i \in 1 .. VisibleCnt(d) - 1 : ~OwnCpuHolds(d, rqh[d][i]) /\ InFlightOn(d, rqh[d][i], c, x)
