@@ -22,8 +22,8 @@ import rqspin.lock.Version;
  * 0), time jumps past 2T.
  *
  * <p>Checks: the pending waiter and the head return -ETIMEDOUT; both queued
- * waiters are cancelled by the cascade (-EDEADLK in V6_15, -ETIMEDOUT in
- * V6_19); every thread finishes; the lock word is back to (0,0,1) (the
+ * waiters are cancelled by the cascade (-EDEADLK in V6_15 and V6_17,
+ * -ETIMEDOUT from V6_19 on: Version.cascadeTimedOut); every thread finishes; the lock word is back to (0,0,1) (the
  * owner still holds it, pending cleared, tail reset) and the failed CPUs'
  * tables are empty; after the owner releases, the lock works again.
  */
@@ -58,7 +58,7 @@ public final class AbortCascade {
         check(result[2] != null && result[2].reason() == FailureReason.TIMEOUT,
                 "the queue head must time out, got " + describe(result[2]));
         Version v = l.version();
-        Errno cancelled = v == Version.V6_15 ? Errno.EDEADLK : Errno.ETIMEDOUT;
+        Errno cancelled = v.cascadeTimedOut() ? Errno.ETIMEDOUT : Errno.EDEADLK;
         for (int i = 3; i <= 4; i++) {
             check(result[i] != null && result[i].reason() == FailureReason.QUEUE_ABORTED
                             && result[i].errno() == cancelled,
