@@ -161,9 +161,11 @@ final class ReproducerWriter {
             b.append(line).append('\n');
         }
         b.append('\n');
-        b.append("    /** The merged code shows it: ").append(property).append(". */\n");
+        String shows = sc.protocol() == Protocol.V3 ? "theV3PatchShows" : "theMergedCodeShows";
+        b.append("    /** ").append(sc.protocol() == Protocol.V3 ? "The v3 patch" : "The merged code")
+                .append(" shows it: ").append(property).append(". */\n");
         b.append("    @Test\n");
-        b.append("    void theMergedCodeShows").append(property.replace("_", "")).append("() {\n");
+        b.append("    void ").append(shows).append(property.replace("_", "")).append("() {\n");
         b.append("        Reproducer.Result r = SCHEDULE.run();\n");
         b.append("        assertTrue(r.followed() && r.shows(\"").append(property).append("\"), r.toString());\n");
         b.append("    }\n");

@@ -48,9 +48,9 @@ class LsV3C5Test {
             .step("ds2", "DestroyAfterWalk")                   // destroy:after_walk ls2: x2.st live -> queued, ls2.st live -> queued, ls2.owner o2 -> null, o2.st dying -> freed, o2.storage ls2 -> null, o2.omem 5 -> 0, readers {ds2} -> {}, callback of ls2 queued, waits for {}, callback of x1 waits for {}, callback of x2 queued, waits for {}
             .callback("x1");                                   // call_rcu_tasks_trace callback of x1: x1.st queued -> freed, callback of x1 ran  <-- P2_NoReclaimedOnLiveList: bpf_selem_free_rcu: x1 is reclaimed while it is still on m1.buckets[0]
 
-    /** The merged code shows it: P7_LeakWarned. */
+    /** The v3 patch shows it: P7_LeakWarned. */
     @Test
-    void theMergedCodeShowsP7LeakWarned() {
+    void theV3PatchShowsP7LeakWarned() {
         Reproducer.Result r = SCHEDULE.run();
         assertTrue(r.followed() && r.shows("P7_LeakWarned"), r.toString());
     }

@@ -35,9 +35,9 @@ class LsV3C6Test {
             .step("mf", "MapFreeFree")                         // map_free:free m1: m1 live -> freed
             .thenNothingMoves();                               // no process can take a step any more
 
-    /** The merged code shows it: P6_NoLeakWithoutFailure. */
+    /** The v3 patch shows it: P6_NoLeakWithoutFailure. */
     @Test
-    void theMergedCodeShowsP6NoLeakWithoutFailure() {
+    void theV3PatchShowsP6NoLeakWithoutFailure() {
         Reproducer.Result r = SCHEDULE.run();
         assertTrue(r.followed() && r.shows("P6_NoLeakWithoutFailure"), r.toString());
     }

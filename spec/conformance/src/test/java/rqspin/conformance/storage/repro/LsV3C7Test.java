@@ -41,9 +41,9 @@ class LsV3C7Test {
             .step("ds", "DestroyStart")                        // destroy:start o1: o1.st alive -> dying, readers {} -> {ds}
             .step("ds", "DestroyWalk");                        // destroy:walk x1: readers {ds} -> {}  <-- P5_NoUseAfterFree: use after free: read snode.next of selem x1
 
-    /** The merged code shows it: P5_NoUseAfterFree. */
+    /** The v3 patch shows it: P5_NoUseAfterFree. */
     @Test
-    void theMergedCodeShowsP5NoUseAfterFree() {
+    void theV3PatchShowsP5NoUseAfterFree() {
         Reproducer.Result r = SCHEDULE.run();
         assertTrue(r.followed() && r.shows("P5_NoUseAfterFree"), r.toString());
     }

@@ -48,9 +48,9 @@ class LsV3C8Test {
             .step("ds", "DestroyWalk")                         // destroy:walk ls1: no change
             .step("ds", "DestroyAfterWalk");                   // destroy:after_walk ls1: ls1.owner o1 -> null, readers {ds} -> {}, callback of x1 waits for {}  <-- P1_NoDoubleFree: double free: bpf_local_storage_destroy on cpu0 frees selem x1, already freed by bpf_local_storage_map_free (free_selem_list) on cpu1 (grace period not over)
 
-    /** The merged code shows it: P1_NoDoubleFree. */
+    /** The v3 patch shows it: P1_NoDoubleFree. */
     @Test
-    void theMergedCodeShowsP1NoDoubleFree() {
+    void theV3PatchShowsP1NoDoubleFree() {
         Reproducer.Result r = SCHEDULE.run();
         assertTrue(r.followed() && r.shows("P1_NoDoubleFree"), r.toString());
     }

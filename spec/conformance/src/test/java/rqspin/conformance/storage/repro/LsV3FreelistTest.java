@@ -48,9 +48,9 @@ class LsV3FreelistTest {
             .step("mf", "LocklessDecLinkCnt")                  // lockless:dec_link_cnt x2: x2.cnt 2 -> 1
             .step("mf", "MapFreeNext");                        // map_free:next x2: readers {ds1, mf} -> {ds1}  <-- P1_NoDoubleFree: double free: bpf_local_storage_map_free (free_selem_list) on cpu2 frees selem x1, already freed by bpf_local_storage_map_free (free_selem_list) on cpu2 (grace period not over)
 
-    /** The merged code shows it: P1_NoDoubleFree. */
+    /** The v3 patch shows it: P1_NoDoubleFree. */
     @Test
-    void theMergedCodeShowsP1NoDoubleFree() {
+    void theV3PatchShowsP1NoDoubleFree() {
         Reproducer.Result r = SCHEDULE.run();
         assertTrue(r.followed() && r.shows("P1_NoDoubleFree"), r.toString());
     }
