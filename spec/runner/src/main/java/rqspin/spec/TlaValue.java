@@ -219,139 +219,38 @@ public abstract sealed class TlaValue {
 
     // ---------------------------------------------------------------- parsing
 
-    /** Parses TLC's printed form; never fails (unknown text becomes a leaf). */
+    /**
+     * Parses TLC's printed form; never fails (text {@link Tla#parse} cannot
+     * read becomes a leaf). The grammar is {@link Tla}'s: one parser of TLC
+     * values serves the runner and the conformance checks.
+     */
     public static TlaValue parse(String text) {
         String t = text.strip();
         try {
-            Parser p = new Parser(t);
-            TlaValue v = p.value();
-            p.space();
-            if (p.pos == t.length()) {
-                return v;
-            }
+            return of(Tla.parse(t));
         } catch (RuntimeException malformed) {
-            // fall through: keep the text as it is
+            return new Leaf(t.replaceAll("\\s+", " "));
         }
-        return new Leaf(t.replaceAll("\\s+", " "));
     }
 
-    private static final class Parser {
-        final String s;
-        int pos;
-
-        Parser(String s) {
-            this.s = s;
+    /** The same value, as the parts this class splits and diffs. */
+    static TlaValue of(Tla v) {
+        if (v instanceof Tla.Tuple t) {
+            List<TlaValue> l = new ArrayList<>();
+            t.elems.forEach(e -> l.add(of(e)));
+            return new Tuple(l);
         }
-
-        void space() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
+        if (v instanceof Tla.SetValue s) {
+            List<TlaValue> l = new ArrayList<>();
+            s.elems.forEach(e -> l.add(of(e)));
+            return new SetValue(l);
         }
-
-        boolean at(String tok) {
-            space();
-            return s.startsWith(tok, pos);
+        if (v instanceof Tla.Mapping m) {
+            Map<String, TlaValue> entries = new LinkedHashMap<>();
+            m.map.forEach((k, e) -> entries.put(k.toString(), of(e)));
+            return new Mapping(m.record, entries);
         }
-
-        void eat(String tok) {
-            if (!at(tok)) {
-                throw new IllegalStateException("expected " + tok + " at " + pos);
-            }
-            pos += tok.length();
-        }
-
-        TlaValue value() {
-            space();
-            if (at("<<")) {
-                eat("<<");
-                List<TlaValue> l = new ArrayList<>();
-                if (!at(">>")) {
-                    do {
-                        l.add(value());
-                    } while (comma());
-                }
-                eat(">>");
-                return new Tuple(l);
-            }
-            if (at("{")) {
-                eat("{");
-                List<TlaValue> l = new ArrayList<>();
-                if (!at("}")) {
-                    do {
-                        l.add(value());
-                    } while (comma());
-                }
-                eat("}");
-                return new SetValue(l);
-            }
-            if (at("[")) {
-                eat("[");
-                Map<String, TlaValue> m = new LinkedHashMap<>();
-                do {
-                    String k = word();
-                    eat("|->");
-                    m.put(k, value());
-                } while (comma());
-                eat("]");
-                return new Mapping(true, m);
-            }
-            if (at("(")) {
-                eat("(");
-                Map<String, TlaValue> m = new LinkedHashMap<>();
-                do {
-                    String k = value().toString();
-                    eat(":>");
-                    m.put(k, value());
-                } while (at("@@") && eatTrue("@@"));
-                eat(")");
-                return new Mapping(false, m);
-            }
-            if (at("\"")) {
-                int start = pos++;
-                while (s.charAt(pos) != '"') {
-                    pos += s.charAt(pos) == '\\' ? 2 : 1;
-                }
-                pos++;
-                return new Leaf(s.substring(start, pos));
-            }
-            int start = pos;
-            if (pos < s.length() && s.charAt(pos) == '-') {
-                pos++;
-            }
-            while (pos < s.length() && (Character.isLetterOrDigit(s.charAt(pos)) || s.charAt(pos) == '_')) {
-                pos++;
-            }
-            if (pos == start) {
-                throw new IllegalStateException("no value at " + pos);
-            }
-            return new Leaf(s.substring(start, pos));
-        }
-
-        String word() {
-            space();
-            int start = pos;
-            while (pos < s.length() && (Character.isLetterOrDigit(s.charAt(pos)) || s.charAt(pos) == '_')) {
-                pos++;
-            }
-            if (pos == start) {
-                throw new IllegalStateException("no field name at " + pos);
-            }
-            return s.substring(start, pos);
-        }
-
-        boolean comma() {
-            if (at(",")) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        boolean eatTrue(String tok) {
-            eat(tok);
-            return true;
-        }
+        return new Leaf(v.toString());
     }
 
     // ---------------------------------------------------------------- diffing

@@ -122,7 +122,7 @@ public final class TraceValidation {
                 continue;
             }
             StringBuilder b = new StringBuilder(line);
-            while (!balanced(b) && k + 1 < out.size()) {
+            while (!Tla.balanced(b) && k + 1 < out.size()) {
                 b.append('\n').append(out.get(++k));
             }
             TlaValue v = TlaValue.parse(b.toString());
@@ -163,34 +163,5 @@ public final class TraceValidation {
             }
         }
         return "no error message";
-    }
-
-    /** Whether brackets outside strings balance in {@code b}. */
-    static boolean balanced(CharSequence b) {
-        int depth = 0;
-        boolean str = false;
-        for (int k = 0; k < b.length(); k++) {
-            char c = b.charAt(k);
-            if (str) {
-                if (c == '\\') {
-                    k++;
-                } else if (c == '"') {
-                    str = false;
-                }
-            } else if (c == '"') {
-                str = true;
-            } else if (c == '<' && k + 1 < b.length() && b.charAt(k + 1) == '<') {
-                depth++;
-                k++;
-            } else if (c == '>' && k + 1 < b.length() && b.charAt(k + 1) == '>') {
-                depth--;
-                k++;
-            } else if (c == '[' || c == '(' || c == '{') {
-                depth++;
-            } else if (c == ']' || c == ')' || c == '}') {
-                depth--;
-            }
-        }
-        return depth == 0;
     }
 }

@@ -1,5 +1,6 @@
 package rqspin.conformance.lock;
 
+import rqspin.spec.Tla;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

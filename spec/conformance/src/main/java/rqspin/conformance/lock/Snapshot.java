@@ -1,5 +1,6 @@
 package rqspin.conformance.lock;
 
+import rqspin.spec.Tla;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

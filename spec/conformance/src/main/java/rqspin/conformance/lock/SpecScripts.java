@@ -1,5 +1,6 @@
 package rqspin.conformance.lock;
 
+import rqspin.spec.Tla;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -99,7 +100,7 @@ final class SpecScripts {
                 continue;
             }
             StringBuilder b = new StringBuilder(lines.get(k));
-            while (!balanced(b) && k + 1 < lines.size()) {
+            while (!Tla.balanced(b) && k + 1 < lines.size()) {
                 b.append('\n').append(lines.get(++k));
             }
             List<Tla> pair = Tla.parse(b.toString()).elems();
@@ -110,33 +111,5 @@ final class SpecScripts {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
         }
         return out;
-    }
-
-    static boolean balanced(CharSequence b) {
-        int depth = 0;
-        boolean str = false;
-        for (int k = 0; k < b.length(); k++) {
-            char c = b.charAt(k);
-            if (str) {
-                if (c == '\\') {
-                    k++;
-                } else if (c == '"') {
-                    str = false;
-                }
-            } else if (c == '"') {
-                str = true;
-            } else if (c == '<' && k + 1 < b.length() && b.charAt(k + 1) == '<') {
-                depth++;
-                k++;
-            } else if (c == '>' && k + 1 < b.length() && b.charAt(k + 1) == '>') {
-                depth--;
-                k++;
-            } else if (c == '[' || c == '(' || c == '{') {
-                depth++;
-            } else if (c == ']' || c == ')' || c == '}') {
-                depth--;
-            }
-        }
-        return depth == 0;
     }
 }

@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.spec.Tla;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ final class Observer {
         for (int c : cpuIds) {
             out.add(Tla.str(procOfCpu.apply(c)));
         }
-        return new Tla.SetValue(out);
+        return Tla.set(out);
     }
 
     private Tla holderOf(RqSpinLock lock) {
@@ -114,7 +115,7 @@ final class Observer {
                 r.put("inL", Tla.str("null"));
                 r.put("lnext", Tla.str("null"));
                 r.put("cnt", Tla.num(0));
-                r.put("bits", new Tla.SetValue(List.of()));
+                r.put("bits", Tla.set(List.of()));
                 r.put("fields", Tla.num(0));
             } else {
                 r.put("st", Tla.str(life(x)));
@@ -136,7 +137,7 @@ final class Observer {
                 if ((st & 4) != 0) {
                     bits.add(Tla.str("SELEM_TOFREE"));
                 }
-                r.put("bits", new Tla.SetValue(bits));
+                r.put("bits", Tla.set(bits));
                 r.put("fields", Tla.num(Math.min(2, x.fieldsFreedForAudit())));
             }
             sel.put(id, Tla.record(r));
@@ -218,10 +219,10 @@ final class Observer {
             r.put("wait", procsOf(c.waitsFor()));
             cbs.add(Tla.record(r));
         }
-        o.put("cbs", new Tla.SetValue(cbs));
+        o.put("cbs", Tla.set(cbs));
         List<Tla> warns = new ArrayList<>();
         kernel.audit().warns().keySet().forEach(w -> warns.add(Tla.str(w)));
-        o.put("warns", new Tla.SetValue(warns));
+        o.put("warns", Tla.set(warns));
         o.put("nfails", Tla.num(kernel.failures().failureCount()));
         return o;
     }

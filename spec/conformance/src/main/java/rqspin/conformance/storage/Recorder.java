@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.spec.Tla;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -321,7 +322,7 @@ public final class Recorder implements StepGate, Kernel.Names {
                     cbs.add(c);
                 }
             }
-            st.put("cbs", new Tla.SetValue(cbs));
+            st.put("cbs", Tla.set(cbs));
         }
         Map<String, String> obs = new LinkedHashMap<>();
         st.forEach((k, v) -> obs.put(k, v.toString()));
@@ -336,7 +337,7 @@ public final class Recorder implements StepGate, Kernel.Names {
             } else if (next != null) {
                 List<Tla> pcs = new ArrayList<>();
                 next.pcs().forEach(pc -> pcs.add(Tla.str(pc)));
-                obs.put("pc", new Tla.SetValue(pcs).toString());
+                obs.put("pc", Tla.set(pcs).toString());
             }
         } else {
             params = List.of("\"" + o.obj() + "\"");

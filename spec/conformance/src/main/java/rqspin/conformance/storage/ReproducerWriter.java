@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.spec.Tla;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.spec.Tla;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -324,7 +325,7 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
                     continue;
                 }
                 StringBuilder b = new StringBuilder(out.get(k));
-                while (!balanced(b) && k + 1 < out.size()) {
+                while (!Tla.balanced(b) && k + 1 < out.size()) {
                     b.append('\n').append(out.get(++k));
                 }
                 List<Tla> t = Tla.parse(b.toString()).elems();
@@ -336,33 +337,5 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
             }
             return res;
         }
-    }
-
-    static boolean balanced(CharSequence b) {
-        int depth = 0;
-        boolean str = false;
-        for (int k = 0; k < b.length(); k++) {
-            char c = b.charAt(k);
-            if (str) {
-                if (c == '\\') {
-                    k++;
-                } else if (c == '"') {
-                    str = false;
-                }
-            } else if (c == '"') {
-                str = true;
-            } else if (c == '<' && k + 1 < b.length() && b.charAt(k + 1) == '<') {
-                depth++;
-                k++;
-            } else if (c == '>' && k + 1 < b.length() && b.charAt(k + 1) == '>') {
-                depth--;
-                k++;
-            } else if (c == '[' || c == '(' || c == '{') {
-                depth++;
-            } else if (c == ']' || c == ')' || c == '}') {
-                depth--;
-            }
-        }
-        return depth == 0;
     }
 }

@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.spec.Tla;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -495,7 +496,7 @@ final class StorageWorld implements AutoCloseable {
         for (int c : cpuIds) {
             out.add(Tla.str(procOfCpu(c)));
         }
-        return new Tla.SetValue(out);
+        return Tla.set(out);
     }
 
     /**
@@ -513,7 +514,7 @@ final class StorageWorld implements AutoCloseable {
             } else {
                 s.step.pcs().forEach(pc -> pcs.add(Tla.str(pc)));
             }
-            o.put("pc", new Tla.SetValue(pcs));
+            o.put("pc", Tla.set(pcs));
             if (s.done) {
                 o.put("rv", Tla.str(rv(sc.proc(cpu), s.thrown, steps[cpu])));
             }

@@ -1,5 +1,6 @@
 package rqspin.conformance.storage;
 
+import rqspin.conformance.Traces;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package rqspin.conformance.storage;
 
+import rqspin.conformance.Traces;
+import rqspin.spec.Tla;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +85,7 @@ class SimulationReplayTest {
      * object was used; P1: freed twice; P3: fields freed twice), or null.
      */
     static String memoryViolation(java.util.Map<String, String> vars) {
-        if (!Tla.parse(vars.get("usedAfterFree")).equals(new Tla.SetValue(List.of()))) {
+        if (!Tla.parse(vars.get("usedAfterFree")).equals(Tla.set(List.of()))) {
             return "P5_NoUseAfterFree";
         }
         for (String var : List.of("sel", "lsv")) {

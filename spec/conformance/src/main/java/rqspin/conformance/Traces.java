@@ -1,16 +1,11 @@
-package rqspin.conformance.lock;
+package rqspin.conformance;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
-import rqspin.spec.Json;
 import rqspin.spec.Manifest;
 import rqspin.spec.Tlc;
 import rqspin.spec.TlcResult;
@@ -26,14 +21,14 @@ import rqspin.spec.TraceWriter;
  * @param states the states of the trace
  * @param loop   how a liveness trace ends (null for a safety violation)
  */
-record Traces(List<TlcResult.State> states, TlcResult.Loop loop) {
+public record Traces(List<TlcResult.State> states, TlcResult.Loop loop) {
 
-    static Path dir(Manifest manifest) {
+    public static Path dir(Manifest manifest) {
         return manifest.dir().resolve("target").resolve("traces");
     }
 
     /** The trace of {@code model}'s violation (TLC is run if no fresh trace file exists). */
-    static Traces of(Manifest manifest, Manifest.Model model) throws IOException, InterruptedException {
+    public static Traces of(Manifest manifest, Manifest.Model model) throws IOException, InterruptedException {
         Path json = dir(manifest).resolve(model.name() + ".json");
         if (!fresh(manifest, model, json)) {
             TlcResult r = Tlc.run(manifest, model, "1", dir(manifest).resolve(model.name() + ".log"), null);
@@ -66,28 +61,9 @@ record Traces(List<TlcResult.State> states, TlcResult.Loop loop) {
         return true;
     }
 
-    @SuppressWarnings("unchecked")
-    static Traces read(Path json) throws IOException {
-        Map<String, Object> o;
-        try {
-            o = (Map<String, Object>) Json.parse(Files.readString(json, StandardCharsets.UTF_8));
-        } catch (Json.ParseException e) {
-            throw new IOException(json + ": " + e.getMessage());
-        }
-        List<TlcResult.State> states = new ArrayList<>();
-        for (Object so : (List<Object>) o.get("states")) {
-            Map<String, Object> s = (Map<String, Object>) so;
-            Map<String, String> vars = new LinkedHashMap<>();
-            ((Map<String, Object>) s.get("vars")).forEach((k, v) -> vars.put(k, (String) v));
-            states.add(new TlcResult.State(((Number) s.get("number")).intValue(), (String) s.get("action"),
-                    (String) s.get("location"), vars));
-        }
-        TlcResult.Loop loop = null;
-        if (o.get("loop") instanceof Map<?, ?> lo) {
-            boolean stutter = "stuttering".equals(lo.get("kind"));
-            loop = new TlcResult.Loop(stutter, stutter ? 0 : ((Number) lo.get("backTo")).intValue(),
-                    (String) lo.get("action"));
-        }
-        return new Traces(states, loop);
+    /** The states and loop of a trace file the runner wrote ({@link TraceWriter#read}). */
+    public static Traces read(Path json) throws IOException {
+        TlcResult r = TraceWriter.read(json).result();
+        return new Traces(r.trace(), r.loop());
     }
 }

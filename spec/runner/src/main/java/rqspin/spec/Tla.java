@@ -1,4 +1,4 @@
-package rqspin.conformance.lock;
+package rqspin.spec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,11 +14,11 @@ import java.util.Objects;
  * whatever the order TLC printed it in, a tuple equal to a function on
  * {@code 1..n}. Immutable.
  */
-abstract class Tla {
+public abstract class Tla {
     private Tla() {}
 
     /** Parses TLC's text of a value (line breaks and indentation allowed). */
-    static Tla parse(String text) {
+    public static Tla parse(String text) {
         Parser p = new Parser(text);
         Tla v = p.value();
         p.skip();
@@ -28,68 +28,73 @@ abstract class Tla {
         return v;
     }
 
-    static Tla num(long n) {
+    public static Tla num(long n) {
         return new Atom(Long.toString(n));
     }
 
-    static Tla str(String s) {
+    public static Tla str(String s) {
         return new Atom("\"" + s + "\"");
     }
 
     /** A model value or other bare name ({@code c1}, {@code A}, {@code TRUE}). */
-    static Tla name(String n) {
+    public static Tla name(String n) {
         return new Atom(n);
     }
 
-    static Tla tuple(List<Tla> elems) {
+    public static Tla tuple(List<Tla> elems) {
         return new Tuple(elems);
     }
 
-    static Tla record(Map<String, Tla> fields) {
+    public static Tla record(Map<String, Tla> fields) {
         Map<Tla, Tla> m = new LinkedHashMap<>();
         fields.forEach((k, v) -> m.put(name(k), v));
         return new Mapping(true, m);
     }
 
-    static Tla function(Map<Tla, Tla> map) {
+    /** A set of the given elements (in the order given; compared as a set). */
+    public static Tla set(List<Tla> elems) {
+        return new SetValue(elems);
+    }
+
+    public static Tla function(Map<Tla, Tla> map) {
         return new Mapping(false, new LinkedHashMap<>(map));
     }
 
     /** The field or function value at {@code key} (a field name, a model value, a number as text). */
-    Tla get(String key) {
+    public Tla get(String key) {
         throw new IllegalArgumentException("not a record or function: " + this);
     }
 
     /** The elements of a tuple (or of a function on 1..n). */
-    List<Tla> elems() {
+    public List<Tla> elems() {
         throw new IllegalArgumentException("not a tuple: " + this);
     }
 
     /** The text of an atom: a number, a quoted string, a name. */
-    String atom() {
+    public String atom() {
         throw new IllegalArgumentException("not an atom: " + this);
     }
 
     /** The keys of a record or function, as text. */
-    List<String> keys() {
+    public List<String> keys() {
         throw new IllegalArgumentException("not a record or function: " + this);
     }
 
     /** The value as a map of key text to value (records and functions; a tuple maps 1..n). */
-    Map<String, Tla> asMap() {
+    public Map<String, Tla> asMap() {
         throw new IllegalArgumentException("not a record or function: " + this);
     }
 
     /** An atom: its text is its identity. */
-    static final class Atom extends Tla {
-        final String text;
+    public static final class Atom extends Tla {
+        public final String text;
 
         Atom(String text) {
             this.text = text;
         }
 
         @Override
-        String atom() {
+        public String atom() {
             return text;
         }
 
@@ -110,25 +115,25 @@ abstract class Tla {
     }
 
     /** {@code <<...>>}; equal to a function on 1..n with the same values. */
-    static final class Tuple extends Tla {
-        final List<Tla> elems;
+    public static final class Tuple extends Tla {
+        public final List<Tla> elems;
 
         Tuple(List<Tla> elems) {
             this.elems = List.copyOf(elems);
         }
 
         @Override
-        List<Tla> elems() {
+        public List<Tla> elems() {
             return elems;
         }
 
         @Override
-        Tla get(String key) {
+        public Tla get(String key) {
             return elems.get(Integer.parseInt(key) - 1);
         }
 
         @Override
-        Map<String, Tla> asMap() {
+        public Map<String, Tla> asMap() {
             Map<String, Tla> m = new LinkedHashMap<>();
             for (int i = 0; i < elems.size(); i++) {
                 m.put(Integer.toString(i + 1), elems.get(i));
@@ -160,8 +165,8 @@ abstract class Tla {
     }
 
     /** {@code {...}}: compared as a set. */
-    static final class SetValue extends Tla {
-        final List<Tla> elems;
+    public static final class SetValue extends Tla {
+        public final List<Tla> elems;
 
         SetValue(List<Tla> elems) {
             this.elems = List.copyOf(elems);
@@ -188,9 +193,9 @@ abstract class Tla {
     }
 
     /** A record {@code [f |-> v]} or a function {@code (k :> v @@ ...)}, compared as a mapping. */
-    static final class Mapping extends Tla {
-        final boolean record;
-        final Map<Tla, Tla> map;
+    public static final class Mapping extends Tla {
+        public final boolean record;
+        public final Map<Tla, Tla> map;
 
         Mapping(boolean record, Map<Tla, Tla> map) {
             this.record = record;
@@ -198,7 +203,7 @@ abstract class Tla {
         }
 
         @Override
-        Tla get(String key) {
+        public Tla get(String key) {
             Tla v = map.get(new Atom(key));
             if (v == null) {
                 throw new IllegalArgumentException("no " + key + " in " + this);
@@ -207,21 +212,21 @@ abstract class Tla {
         }
 
         @Override
-        List<String> keys() {
+        public List<String> keys() {
             List<String> out = new ArrayList<>();
             map.keySet().forEach(k -> out.add(k.toString()));
             return out;
         }
 
         @Override
-        Map<String, Tla> asMap() {
+        public Map<String, Tla> asMap() {
             Map<String, Tla> m = new LinkedHashMap<>();
             map.forEach((k, v) -> m.put(k.toString(), v));
             return m;
         }
 
         @Override
-        List<Tla> elems() {
+        public List<Tla> elems() {
             List<Tla> out = new ArrayList<>();
             for (int i = 1; i <= map.size(); i++) {
                 Tla v = map.get(new Atom(Integer.toString(i)));
@@ -257,6 +262,38 @@ abstract class Tla {
             }
             return b.append(record ? "]" : ")").toString();
         }
+    }
+
+    /**
+     * Whether the brackets outside strings balance in {@code b}: a value TLC
+     * printed over several lines is complete.
+     */
+    public static boolean balanced(CharSequence b) {
+        int depth = 0;
+        boolean str = false;
+        for (int k = 0; k < b.length(); k++) {
+            char c = b.charAt(k);
+            if (str) {
+                if (c == '\\') {
+                    k++;
+                } else if (c == '"') {
+                    str = false;
+                }
+            } else if (c == '"') {
+                str = true;
+            } else if (c == '<' && k + 1 < b.length() && b.charAt(k + 1) == '<') {
+                depth++;
+                k++;
+            } else if (c == '>' && k + 1 < b.length() && b.charAt(k + 1) == '>') {
+                depth--;
+                k++;
+            } else if (c == '[' || c == '(' || c == '{') {
+                depth++;
+            } else if (c == ']' || c == ')' || c == '}') {
+                depth--;
+            }
+        }
+        return depth == 0;
     }
 
     private static final class Parser {
