@@ -64,6 +64,7 @@ public final class BpfProgram {
 
     private final Cpu cpu;
     private final FailureInjector<KfuncSite> failures;
+    private final KfuncMutation mutation;
     private final List<Held> locks = new ArrayList<>();
     private final List<IrqFlag> irqFlags = new ArrayList<>();
 
@@ -74,11 +75,17 @@ public final class BpfProgram {
 
     /** A program run on {@code cpu} whose lock attempts ask {@code failures} first. */
     public BpfProgram(Cpu cpu, FailureInjector<KfuncSite> failures) {
-        if (cpu == null || failures == null) {
-            throw new IllegalArgumentException("cpu and failures must not be null");
+        this(cpu, failures, KfuncMutation.NONE);
+    }
+
+    /** A program with a seeded bug in its checks: for tests in this package only. */
+    BpfProgram(Cpu cpu, FailureInjector<KfuncSite> failures, KfuncMutation mutation) {
+        if (cpu == null || failures == null || mutation == null) {
+            throw new IllegalArgumentException("cpu, failures and mutation must not be null");
         }
         this.cpu = cpu;
         this.failures = failures;
+        this.mutation = mutation;
     }
 
     /**
@@ -127,7 +134,7 @@ public final class BpfProgram {
      */
     public void resSpinUnlock(RqSpinLock lock) {
         checkUnlock("bpf_res_spin_unlock", lock, false);
-        locks.remove(locks.size() - 1);
+        removeHeld(lock);
         lock.unlock(cpu);
     }
 
@@ -142,8 +149,8 @@ public final class BpfProgram {
         requireFlag(flags);
         checkUnlock("bpf_res_spin_unlock_irqrestore", lock, true);
         checkRestore("bpf_res_spin_unlock_irqrestore", flags, IrqFlag.Saver.RES_LOCK);
-        locks.remove(locks.size() - 1);
-        irqFlags.remove(irqFlags.size() - 1);
+        removeHeld(lock);
+        irqFlags.remove(flags);
         flags.saver = null;
         lock.unlock(cpu);
     }
@@ -174,7 +181,7 @@ public final class BpfProgram {
         requireFlag(flags);
         checkNoLock("bpf_local_irq_restore");
         checkRestore("bpf_local_irq_restore", flags, IrqFlag.Saver.LOCAL_IRQ);
-        irqFlags.remove(irqFlags.size() - 1);
+        irqFlags.remove(flags);
         flags.saver = null;
     }
 
@@ -184,6 +191,9 @@ public final class BpfProgram {
      * @throws VerifierRejection {@code LOCK_HELD_AT_EXIT} or {@code IRQ_FLAG_HELD_AT_EXIT}
      */
     public void exit() {
+        if (mutation == KfuncMutation.NO_EXIT_CHECK) {
+            return;
+        }
         if (!locks.isEmpty()) {
             throw new VerifierRejection(VerifierRejection.Kind.LOCK_HELD_AT_EXIT,
                     "program exit on " + cpu + " holding " + heldLocks());
@@ -218,7 +228,7 @@ public final class BpfProgram {
             throw new IllegalArgumentException("lock must not be null");
         }
         for (Held h : locks) {
-            if (h.lock == lock) {
+            if (h.lock == lock && mutation != KfuncMutation.NO_AA_CHECK) {
                 throw new VerifierRejection(VerifierRejection.Kind.AA_DEADLOCK,
                         "acquiring " + lock + " again: AA deadlock detected");
             }
@@ -237,11 +247,11 @@ public final class BpfProgram {
         for (Held h : locks) {
             held |= h.lock == lock && h.irq == irq;
         }
-        if (!held) {
+        if (!held && mutation != KfuncMutation.NO_DIFFERENT_LOCK_CHECK) {
             throw new VerifierRejection(VerifierRejection.Kind.DIFFERENT_LOCK,
                     fn + "(" + lock + "): unlock of different lock");
         }
-        if (locks.get(locks.size() - 1).lock != lock) {
+        if (locks.get(locks.size() - 1).lock != lock && mutation != KfuncMutation.NO_FIFO_CHECK) {
             throw new VerifierRejection(VerifierRejection.Kind.OUT_OF_ORDER,
                     fn + "(" + lock + ") cannot be out of order: the most recent lock is "
                             + locks.get(locks.size() - 1).lock);
@@ -257,9 +267,19 @@ public final class BpfProgram {
             throw new VerifierRejection(VerifierRejection.Kind.IRQ_FLAG_WRONG_CLASS,
                     fn + ": irq flag " + flags + " was saved by the other kfunc class");
         }
-        if (irqFlags.get(irqFlags.size() - 1) != flags) {
+        if (irqFlags.get(irqFlags.size() - 1) != flags && mutation != KfuncMutation.NO_IRQ_ORDER_CHECK) {
             throw new VerifierRejection(VerifierRejection.Kind.IRQ_RESTORE_OUT_OF_ORDER,
                     fn + "(" + flags + "): cannot restore irq state out of order");
+        }
+    }
+
+    /** Drops the most recent entry of {@code lock} (the top one, unless a seeded bug let an unlock skip the check). */
+    private void removeHeld(RqSpinLock lock) {
+        for (int i = locks.size() - 1; i >= 0; i--) {
+            if (locks.get(i).lock == lock) {
+                locks.remove(i);
+                return;
+            }
         }
     }
 
