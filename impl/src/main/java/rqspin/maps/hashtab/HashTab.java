@@ -146,6 +146,7 @@ public final class HashTab {
     private final FailureInjector<HtabSite> failures;
     private final Mutation mutation;
     private volatile CriticalSectionHook<HtabSite> hook;
+    private volatile java.util.function.Consumer<Cpu> extraElemsWindowHook;
 
     /**
      * A map of {@code maxEntries} preallocated elements with keys of
@@ -235,6 +236,16 @@ public final class HashTab {
     /** Runs {@code h} right after each bucket lock is taken (null: none). */
     public void setCriticalSectionHook(CriticalSectionHook<HtabSite> h) {
         this.hook = h;
+    }
+
+    /**
+     * Runs {@code h} in {@code alloc_htab_elem} of a replacing update, between the load of this CPU's
+     * {@code extra_elems} slot and the store of the old element into it (null: none): the two accesses are two
+     * instructions in the kernel, and an NMI can arrive between them. For the test that shows what an NMI program
+     * updating the same map there does (ExtraElemsNmiWindowTest).
+     */
+    public void setExtraElemsWindowHook(java.util.function.Consumer<Cpu> h) {
+        this.extraElemsWindowHook = h;
     }
 
     /** The lock of bucket {@code idx}, for tests that hold it from outside. */
@@ -621,8 +632,12 @@ public final class HashTab {
             freelistPush(early);
         }
         if (old != null && mutation != Mutation.UPDATE_DROPS_OLD_ELEM) {
-            Elem l = extraElems[cpu.id()];
-            extraElems[cpu.id()] = old;
+            Elem l = extraElems[cpu.id()]; // l_new = *pl_new
+            java.util.function.Consumer<Cpu> w = extraElemsWindowHook;
+            if (w != null) {
+                w.accept(cpu);
+            }
+            extraElems[cpu.id()] = old; // *pl_new = old_elem
             return l;
         }
         return freelistPop();
