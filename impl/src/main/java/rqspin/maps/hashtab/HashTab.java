@@ -147,6 +147,10 @@ public final class HashTab {
     private final Mutation mutation;
     private volatile CriticalSectionHook<HtabSite> hook;
     private volatile java.util.function.Consumer<Cpu> extraElemsWindowHook;
+    /** For PreallocReuseTest: runs in a lookup standing on an element, before it reads the element's pair. */
+    volatile Runnable lookupStandsOnElemHook;
+    /** For PreallocReuseTest: runs in an update after the new element's pair is written, before it is linked. */
+    volatile Runnable updateBeforeLinkHook;
 
     /**
      * A map of {@code maxEntries} preallocated elements with keys of
@@ -306,6 +310,10 @@ public final class HashTab {
                 return MapErrno.E2BIG;
             }
             l.kv = new Kv(key.clone(), value.clone());
+            Runnable h = updateBeforeLinkHook;
+            if (h != null) {
+                h.run();
+            }
             // add the new element at the head, so that a concurrent lookup finds it before the old one
             l.next = b.first;
             b.first = l;
@@ -359,6 +367,10 @@ public final class HashTab {
             Object n = buckets[idx].first;
             while (n instanceof Elem) {
                 Elem e = (Elem) n;
+                Runnable h = lookupStandsOnElemHook;
+                if (h != null) {
+                    h.run();
+                }
                 Kv kv = e.kv;
                 if (kv != null && Arrays.equals(kv.key, key)) {
                     return kv.value.clone();
