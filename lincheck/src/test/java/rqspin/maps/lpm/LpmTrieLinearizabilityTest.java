@@ -152,7 +152,7 @@ class LpmTrieLinearizabilityTest {
 
     @Test
     void modelCheckingWithInjectedFailures() {
-        modelChecking(2, 50).check(Trie.class);
+        modelChecking(2, 30).check(Trie.class);
     }
 
     @Test
