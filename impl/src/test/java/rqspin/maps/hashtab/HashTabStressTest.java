@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import rqspin.lock.Cpu;
 import rqspin.lock.Machine;
+import rqspin.lock.SpinHint;
 import rqspin.lock.Version;
 import rqspin.maps.kfunc.FailureInjector;
 import rqspin.maps.kfunc.MapErrno;
@@ -32,7 +33,8 @@ class HashTabStressTest {
 
     /** Runs the stress; returns the violations (empty: none). */
     static List<String> run(Mutation mu, long seed, double failRate) throws InterruptedException {
-        Machine machine = Machine.builder(CPUS).build();
+        // waiters yield, so that a preempted lock holder gets to run on a busy machine
+        Machine machine = Machine.builder(CPUS).spinHint(SpinHint.YIELD).build();
         FailureInjector<HtabSite> f = new FailureInjector<>(HtabSite.class);
         f.failRandomly(seed, failRate);
         // 4 buckets for 18 keys: the CPUs meet on every bucket; max_entries covers all keys, so no -E2BIG
@@ -40,12 +42,14 @@ class HashTabStressTest {
         long[][] models = new long[CPUS][KEYS_PER_CPU]; // 0: absent
         List<String> violations = new ArrayList<>();
         AtomicReference<Throwable> crash = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
         Thread[] ts = new Thread[CPUS];
         for (int t = 0; t < CPUS; t++) {
             final int id = t;
             ts[t] = new Thread(() -> {
                 Cpu cpu = machine.attach(id);
                 try {
+                    go.await(); // all CPUs start together
                     SplittableRandom r = new SplittableRandom(seed * 31 + id);
                     long[] model = models[id];
                     for (int i = 0; i < OPS; i++) {
@@ -126,6 +130,7 @@ class HashTabStressTest {
         for (Thread t : ts) {
             t.start();
         }
+        go.countDown();
         for (Thread t : ts) {
             t.join();
         }
