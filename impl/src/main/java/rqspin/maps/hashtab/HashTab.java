@@ -399,7 +399,7 @@ public final class HashTab {
         checkKey(key);
         checkValue(valueOut);
         Bucket b = buckets[hash(key) & (buckets.length - 1)];
-        int ret = htabLockBucket(HtabSite.htab_map_lookup_and_delete_elem, cpu, b);
+        int ret = htabLockBucket(HtabSite.__htab_map_lookup_and_delete_elem, cpu, b);
         if (ret != 0) {
             return ret;
         }
@@ -463,7 +463,7 @@ public final class HashTab {
             Bucket b = buckets[batch];
             int bucketCnt = countElems(b);
             if (bucketCnt > 0) {
-                ret = htabLockBucket(HtabSite.htab_map_lookup_and_delete_batch, cpu, b);
+                ret = htabLockBucket(HtabSite.__htab_map_lookup_and_delete_batch, cpu, b);
                 if (ret != 0) {
                     break;
                 }

@@ -11,7 +11,7 @@ public enum HtabSite {
     /** {@code htab_map_delete_elem}. */
     htab_map_delete_elem,
     /** {@code __htab_map_lookup_and_delete_elem}. */
-    htab_map_lookup_and_delete_elem,
+    __htab_map_lookup_and_delete_elem,
     /** {@code __htab_map_lookup_and_delete_batch}, once per non-empty bucket. */
-    htab_map_lookup_and_delete_batch
+    __htab_map_lookup_and_delete_batch
 }

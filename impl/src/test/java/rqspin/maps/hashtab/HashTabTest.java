@@ -146,7 +146,7 @@ class HashTabTest {
                     case htab_map_delete_elem:
                         ret = m.delete(cpu, key(1));
                         break;
-                    case htab_map_lookup_and_delete_elem:
+                    case __htab_map_lookup_and_delete_elem:
                         byte[] out = new byte[8];
                         ret = m.lookupAndDelete(cpu, key(1), out, 0);
                         assertArrayEquals(new byte[8], out, "nothing copied out");
@@ -235,7 +235,7 @@ class HashTabTest {
         for (int k = 0; k < 6; k++) {
             m.update(cpu, key(k), val(k), HashTab.BPF_ANY);
         }
-        f.failAt(HtabSite.htab_map_lookup_and_delete_batch, 2, Errno.ETIMEDOUT);
+        f.failAt(HtabSite.__htab_map_lookup_and_delete_batch, 2, Errno.ETIMEDOUT);
         List<byte[]> ks = new ArrayList<>();
         List<byte[]> vs = new ArrayList<>();
         BatchResult r = m.lookupAndDeleteBatch(cpu, 0, 100, 0, 0, ks, vs);
