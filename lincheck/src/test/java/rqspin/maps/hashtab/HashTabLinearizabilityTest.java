@@ -210,7 +210,7 @@ class HashTabLinearizabilityTest {
 
     @Test
     void stressWithInjectedFailures() {
-        stress(8, 300).check(Map.class);
+        stress(5, 200).check(Map.class);
     }
 
     @Test

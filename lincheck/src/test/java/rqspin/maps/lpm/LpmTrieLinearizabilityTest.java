@@ -157,7 +157,7 @@ class LpmTrieLinearizabilityTest {
 
     @Test
     void stressWithInjectedFailures() {
-        stress(8, 300).check(Trie.class);
+        stress(5, 200).check(Trie.class);
     }
 
     @Test
