@@ -252,12 +252,12 @@ class FreelistLinearizabilityTest {
     /** The injector and the audit are bookkeeping: no thread switches inside them. */
     static ModelCheckingOptions modelChecking(Class<?> spec) {
         return new ModelCheckingOptions().iterations(ITERATIONS).invocationsPerIteration(INVOCATIONS).threads(2)
-                .actorsPerThread(3).actorsBefore(0).actorsAfter(0).sequentialSpecification(spec)
+                .actorsPerThread(2).actorsBefore(0).actorsAfter(0).sequentialSpecification(spec)
                 .addGuarantee(forClasses(FailureInjector.class.getName()).allMethods().ignore());
     }
 
     static StressOptions stress(Class<?> spec) {
-        return new StressOptions().iterations(ITERATIONS).invocationsPerIteration(INVOCATIONS).threads(2).actorsPerThread(3)
+        return new StressOptions().iterations(ITERATIONS).invocationsPerIteration(INVOCATIONS).threads(2).actorsPerThread(2)
                 .actorsBefore(0).actorsAfter(0).sequentialSpecification(spec);
     }
 
