@@ -113,6 +113,22 @@ public final class PcpuFreelist {
         public boolean sawFailure() {
             return scan.contains(Seen.FAILED);
         }
+
+        // written out, as for every record of impl (RecordsUnderJpfTest)
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PopResult r && node == r.node && scan.equals(r.scan);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(node, scan);
+        }
+
+        @Override
+        public String toString() {
+            return (node == null ? "NULL" : node.toString()) + " " + scan;
+        }
     }
 
     private final Machine machine;
