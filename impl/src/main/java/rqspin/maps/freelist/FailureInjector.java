@@ -20,7 +20,18 @@ import rqspin.lock.Errno;
  * <p>Thread-safe: attempts are numbered under the injector's monitor.
  */
 public final class FailureInjector {
-    private record Rule(LockSite site, int nth, Errno errno) {}
+    /** A rule: site (null: any), n-th attempt (0: every one at the site), errno. */
+    private static final class Rule {
+        final LockSite site;
+        final int nth;
+        final Errno errno;
+
+        Rule(LockSite site, int nth, Errno errno) {
+            this.site = site;
+            this.nth = nth;
+            this.errno = errno;
+        }
+    }
 
     private final List<Rule> rules = new ArrayList<>();
     private final int[] perSite = new int[LockSite.values().length];
