@@ -55,7 +55,7 @@ class FindingPagesTest {
     @Test
     void everyReferenceOfAPageIsDefinedWithItsMail() throws Exception {
         Manifest m = ProjectModelsTest.manifest();
-        for (String mech : List.of("rqspinlock", "localstorage")) {
+        for (String mech : List.of("rqspinlock", "localstorage", "freelist")) {
             Map<String, Object> data = FindingPages.data(m, mech);
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> refs = (Map<String, Map<String, Object>>) data.get("references");
