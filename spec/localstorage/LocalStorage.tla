@@ -225,7 +225,9 @@
 (* (dec_and_test cannot reach 0 again); the to-free list is a set; BPF     *)
 (* programs and syscalls on (owner, map) end before destroy(owner) or      *)
 (* map_free(map) start, as the kernel guarantees with the sk/map reference *)
-(* counts.                                                                 *)
+(* counts, except a late program (Late below: a lookup or a task delete on *)
+(* an owner whose refcount is 0), which may run while destroy(owner) runs  *)
+(* but ends before the owner is freed.                                     *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets, TLC, Hlist, Refcount, Rcu, Memory
 
