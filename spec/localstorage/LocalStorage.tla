@@ -207,8 +207,10 @@
 (*                                                                         *)
 (* GRANULARITY. One step per lock attempt together with the critical       *)
 (* section it opens (nobody looks at a held lock but to take it; v3's      *)
-(* lockless unlink keeps the attempt apart so that a contended failure,    *)
-(* FailOnlyWhenContended, can be seen); one step per lockless load or      *)
+(* lockless unlink keeps the attempt apart); a contended failure           *)
+(* (FailOnlyWhenContended) sees a holder, or a process whose next step     *)
+(* attempts the same lock and which is then its stalled holder (see        *)
+(* "rqspinlock attempts" below); one step per lockless load or             *)
 (* store that another process can observe; a return is one step with the  *)
 (* rcu_read_unlock that follows it. A callback that frees no special       *)
 (* fields runs as soon as its grace period ends (the earliest reclaim).    *)
@@ -223,7 +225,9 @@
 (* (dec_and_test cannot reach 0 again); the to-free list is a set; BPF     *)
 (* programs and syscalls on (owner, map) end before destroy(owner) or      *)
 (* map_free(map) start, as the kernel guarantees with the sk/map reference *)
-(* counts.                                                                 *)
+(* counts, except a late program (Late below: a lookup or a task delete on *)
+(* an owner whose refcount is 0), which may run while destroy(owner) runs  *)
+(* but ends before the owner is freed.                                     *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets, TLC, Hlist, Refcount, Rcu, Memory
 
@@ -243,7 +247,10 @@ CONSTANTS
     Procs,           \* [process id -> [kind, owner, map, selem, storage]]
     MaxLockFailures, \* how many rqspinlock attempts may fail in one run
     MaxResched,      \* how many times need_resched() may be true in one map_free (final)
-    FailOnlyWhenContended, \* TRUE: an attempt may fail only while another process holds the lock
+    FailOnlyWhenContended, \* TRUE: an attempt may fail only where another process of the model
+                           \* holds the lock or its next step attempts it (and is then the lock's
+                           \* stalled holder); FALSE: any attempt may fail (contention from outside
+                           \* the model). See "rqspinlock attempts" below.
     PreemptRcu,      \* kernel configuration: TRUE = CONFIG_PREEMPT_RCU (without
                      \* CONFIG_DEBUG_ATOMIC_SLEEP): cond_resched_rcu() is empty, so
                      \* map_free's "goto restart" stays inside its read-side section
@@ -425,11 +432,6 @@ FireWarns(f, y, W) == [f EXCEPT ![y].wfired = @ \cup W, ![y].wprinted = @ \cup W
 -----------------------------------------------------------------------------
 (* rqspinlock attempts, and the RCU reclaim order.                         *)
 
-\* An attempt fails with -EDEADLK/-ETIMEDOUT: allowed while the run has failures left.
-CanFail(p, holder) ==
-    /\ Len(fails) < MaxLockFailures
-    /\ (~FailOnlyWhenContended \/ (holder # NULL /\ holder # p))
-FailRec(p, name) == [by |-> p, lock |-> name, at |-> pc[p]]
 BName(m, b) == "b->lock " \o m \o "[" \o ToString(b) \o "]"
 LName(l) == "local_storage->lock " \o l
 
@@ -448,8 +450,101 @@ At(p, l) == pc[p] = l /\ ReclaimDue = {}
 Owner(p) == Procs[p].owner
 MapOf(p) == Procs[p].map
 InMapFree(p) == Kind(p) = "map_free"
+\* A late program: a BPF program that may reach its owner after the owner's
+\* refcount dropped to 0, while bpf_local_storage_destroy runs (e.g.
+\* bpf_task_storage_get or bpf_task_storage_delete on a task whose usage is
+\* 0: kernel/bpf/bpf_task_storage.c, called from free_task() in
+\* kernel/fork.c). Its lookup runs; a creation is refused (UpdateRefused).
+\* (a process record without the field, as a recorded Java run writes it, is not late)
+Late(p) == "late" \in DOMAIN Procs[p] /\ Procs[p].late
+\* A late program that holds no reference on the owner, so destroy may start
+\* while it runs: a lookup, and the task delete helper (which takes none; the
+\* sk delete helper refuses a dying sk with refcount_inc_not_zero). A late
+\* update that passed its refcount check holds the owner as sk's
+\* refcount_inc_not_zero does (task's refcount_read is only a check: the
+\* window between that read and the end of the update is not modelled).
+MayOutliveRef(p) == Late(p) /\ Kind(p) \in {"lookup", "delete"}
 \* select_bucket(smap, x): v3 hashes the selem, final hashes the local storage
 SelectBucket(x, l) == IF V3 THEN BucketOf[x] ELSE BucketOf[l]
+
+-----------------------------------------------------------------------------
+(***************************************************************************)
+(* rqspinlock attempts: when one may fail, and with what cause.           *)
+(*                                                                         *)
+(* res_spin_lock returns -EDEADLK when its AA or ABBA check finds a cycle  *)
+(* through the held-lock tables, and -ETIMEDOUT after RES_DEF_TIMEOUT     *)
+(* (250 ms) of waiting; a waiter queued behind a head that gave up gets an *)
+(* error too. Each needs the lock to be taken by someone else while the    *)
+(* attempt waits. Two forms, chosen by FailOnlyWhenContended:             *)
+(*                                                                         *)
+(* FALSE (any failure): an attempt may fail while the run has failures     *)
+(*   left, whoever holds the lock. When no process of the model holds or   *)
+(*   attempts it, the contender is a context outside the model: b->lock is *)
+(*   shared with the selems of every owner hashed to that bucket (their    *)
+(*   destroy, or programs and syscalls on them while the map is alive),    *)
+(*   and local_storage->lock with every map of the owner (map_free of      *)
+(*   another map pins the owner under it, programs on the owner with       *)
+(*   another map cache or update under it). That context must hold the lock *)
+(*   for 250 ms: a holder whose vCPU the hypervisor preempted, or that an  *)
+(*   NMI program stalls, or that itself waits on another rqspinlock.       *)
+(*                                                                         *)
+(* TRUE (contended): an attempt may fail only where another process of the *)
+(*   model contends for the lock: it holds it (a lock field below), or its *)
+(*   next step attempts the same lock. In the second case the other        *)
+(*   process is taken to have acquired the lock first and to be stalled    *)
+(*   inside its critical section (the preempted vCPU or the NMI above)     *)
+(*   until the failing attempt has timed out: an attempt and its critical  *)
+(*   section are one step of the model, so the model shows it as "p fails, *)
+(*   then q takes the lock". To keep that honest, the failure records q as *)
+(*   the lock's stalled holder (fails[i].stalled): until q takes its step, *)
+(*   nobody else acquires the lock (they may only fail on it, or wait), and *)
+(*   q does not fail its own attempt (it holds the lock already). A cycle   *)
+(*   (AA, ABBA) also needs another holder: AA is a nested context (an NMI  *)
+(*   or tracing program) on the CPU that holds the lock, which is outside  *)
+(*   the model; ABBA among the model's processes shows as a holder here.   *)
+(*   The model's processes take local_storage->lock before b->lock and    *)
+(*   hold two locks only in that order (v3 update: b->lock, then the old   *)
+(*   bucket's), so no modelled ABBA exists in the final protocol.           *)
+(* A finding that holds with FALSE only needs an unforced timeout (the     *)
+(* weaker form: contention from outside the model); one that holds with    *)
+(* TRUE needs only the processes of its scenario.                         *)
+(***************************************************************************)
+
+\* The lock the step of p at pc[p] attempts first ("none" for a step that
+\* takes no lock), named as fails names it.
+AttemptedLock(p) ==
+    CASE pc[p] \in {"nofail:lock_bucket", "lockless:lock_bucket"} -> BName(loc[p].m, loc[p].nb)
+      [] pc[p] = "bpf_selem_unlink:lock_bucket" -> BName(loc[p].m, loc[p].b)
+      [] pc[p] \in {"update:lock_bucket", "storage_alloc:lock_bucket"} -> BName(MapOf(p), loc[p].b)
+      [] pc[p] = "update:lock_old_bucket" -> BName(MapOf(p), BucketOf[loc[p].old])
+      [] pc[p] \in {"nofail:lock_storage", "lockless:lock_storage", "bpf_selem_unlink:lock_storage"} -> LName(loc[p].ls)
+      [] pc[p] \in {"update:lock_storage", "lookup:insert_cache"} -> LName(loc[p].stg)
+      [] OTHER -> "none"
+
+\* The processes other than p whose next step attempts lock name.
+Pending(p, name) == {q \in ProcIds \ {p} : AttemptedLock(q) = name}
+\* The stalled holder of lock name: named by a contended failure, it has not
+\* taken its own attempt yet (at most one: later failures find it as holder).
+StalledOn(name) == {fails[i].holder : i \in {j \in 1..Len(fails) : fails[j].lock = name /\ fails[j].stalled}}
+\* Who holds lock name, whose lock field is h: h, or its stalled holder, or NULL.
+Holder(name, h) == IF h # NULL THEN h ELSE IF StalledOn(name) = {} THEN NULL ELSE CHOOSE q \in StalledOn(name) : TRUE
+\* p may take the lock: nobody holds it, or p is its stalled holder.
+Free(p, h) == h = NULL \/ h = p
+\* p takes a lock: if it was a stalled holder, it is one no more.
+Resume(p) == fails' = [i \in 1..Len(fails) |-> IF fails[i].holder = p THEN [fails[i] EXCEPT !.stalled = FALSE] ELSE fails[i]]
+\* p's attempt on lock name (holder h) fails with -EDEADLK/-ETIMEDOUT, while
+\* the run has failures left; the record says who contended: the holder,
+\* a process whose next step attempts the lock (now its stalled holder), or
+\* NULL (any holder: where FailOnlyWhenContended is FALSE, so that those models
+\* keep the states they had).
+FailRec(p, name, c, st) == [by |-> p, lock |-> name, at |-> pc[p], holder |-> c, stalled |-> st]
+Fail(p, name, h) ==
+    /\ Len(fails) < MaxLockFailures
+    /\ h # p
+    /\ \/ ~FailOnlyWhenContended /\ fails' = Append(fails, FailRec(p, name, NULL, FALSE))
+       \/ FailOnlyWhenContended /\ h # NULL /\ fails' = Append(fails, FailRec(p, name, h, FALSE))
+       \/ FailOnlyWhenContended /\ h = NULL
+          /\ \E q \in Pending(p, name) : fails' = Append(fails, FailRec(p, name, q, TRUE))
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -583,7 +678,7 @@ MapFreeFree(p) ==
 \* no program or syscall can reach it any more.
 DestroyStart(p) ==
     /\ At(p, "idle") /\ Kind(p) = "destroy"
-    /\ \A q \in OpProcs : Owner(q) = Owner(p) => pc[q] \in {"idle", "done"}
+    /\ \A q \in OpProcs : Owner(q) = Owner(p) => pc[q] \in {"idle", "done"} \/ MayOutliveRef(q)
     /\ LET o == Owner(p)
            l == own[o].storage
        IN /\ RcuReadLock(p)
@@ -627,7 +722,8 @@ DestroyNext(p) ==
 DestroyFinish(p, t, ow, C, F) ==
     LET o == Owner(p)
         ow1 == [ow EXCEPT ![o].omem = @ - t, ![o].storage = IF V3 THEN NULL ELSE @]
-    IN /\ own' = [ow1 EXCEPT ![o].st = "freed"]
+    IN /\ \A q \in OpProcs : Late(q) /\ Owner(q) = o => pc[q] \in {"idle", "done"}
+       /\ own' = [ow1 EXCEPT ![o].st = "freed"]
        /\ Touch(F \cup UseOwner({o}))
        /\ RcuReadUnlock(p, C)
        /\ pc' = [pc EXCEPT ![p] = "done"]
@@ -693,8 +789,8 @@ DestroyNoStorage(p) ==
 (* for destroy. Locals: x = selem, ls = local_storage, m = smap, n =       *)
 (* unlink, last = free_storage, nb = the bucket it locks. Each lock        *)
 (* attempt is one step with the critical section it opens: no other       *)
-(* process looks at a lock but to take it (a model with                    *)
-(* FailOnlyWhenContended therefore sees no contention from nofail).        *)
+(* process looks at a lock but to take it (with FailOnlyWhenContended, a   *)
+(* nofail whose next step attempts a lock contends for it: Pending).       *)
 (***************************************************************************)
 
 \* named step: under b->lock, if (selem_linked_to_map(selem)) the unlink
@@ -718,18 +814,18 @@ NofailLockBucket(p) ==
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
-           h == bkt[m][nb].lock
+           h == Holder(BName(m, nb), bkt[m][nb].lock)
            linked == sel[x].inB # 0
            s1 == NofailUnlinkMapNode(sel, bkt, x)
-       IN /\ \/ /\ h = NULL
+       IN /\ \/ /\ Free(p, h)
                 /\ sel' = [s1 EXCEPT ![x].fields = IF NofailFreesFields(linked) THEN Min(@ + 1, 2) ELSE @,
                                      ![x].smap = IF NofailClearsSmap(FALSE, InMapFree(p)) THEN NULL ELSE @]
                 /\ bkt' = BktMapDel(sel, bkt, x)
                 /\ loc' = [loc EXCEPT ![p].n = IF linked THEN @ + 1 ELSE @]
                 /\ Touch(UseMap({m}) \cup UseSel({x} \cup MapNeighbours(sel, bkt, x)))
-                /\ UNCHANGED <<fails, warns>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
+                /\ UNCHANGED warns
+                /\ Resume(p)
+             \/ /\ Fail(p, BName(m, nb), h)
                 /\ warns' = IF NofailWarns(TRUE, InMapFree(p)) THEN warns \cup {WarnMapFree} ELSE warns
                 /\ sel' = LET s2 == IF NofailClearsSmap(TRUE, InMapFree(p)) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
                           IN IF NofailWarns(TRUE, InMapFree(p)) THEN FireWarns(s2, x, {WarnMapFree}) ELSE s2
@@ -766,7 +862,7 @@ NofailLockStorage(p) ==
     /\ LET x == loc[p].x
            l == loc[p].ls
            m == loc[p].m
-           h == lsv[l].lock
+           h == Holder(LName(l), lsv[l].lock)
            takes == NofailTakesSnode(p, m)
            linked == sel[x].inL # NULL /\ takes
            last == linked /\ Singular(sel, lsv, x, l)
@@ -775,7 +871,7 @@ NofailLockStorage(p) ==
            pinned == misc /\ RefIncNotZeroOk(lsv[l].refcnt)
            o == lsv[l].owner
            amt == ElemSize + (IF last THEN StorageSize ELSE 0)
-       IN /\ \/ /\ h = NULL
+       IN /\ \/ /\ Free(p, h)
                 /\ IF pinned
                    THEN \* the pinned uncharge; LS->lock stays held until NofailUnpinOwner
                         /\ lsv' = [lv1 EXCEPT ![l].lock = p, ![l].refcnt = RefIncNotZero(@),
@@ -795,9 +891,9 @@ NofailLockStorage(p) ==
                 /\ Touch(UseLS({l})
                          \cup UseSel({x} \cup (IF linked /\ ~pinned THEN LSNeighbours(sel, lv1, x) ELSE {}))
                          \cup (IF pinned THEN UseOwner({o}) \cup UseMap({m}) ELSE {}))
-                /\ UNCHANGED <<fails, warns>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, LName(l)))
+                /\ UNCHANGED warns
+                /\ Resume(p)
+             \/ /\ Fail(p, LName(l), h)
                 /\ LET s1 == IF InMapFree(p) THEN sel ELSE [sel EXCEPT ![x].ls = NULL]
                        w == NofailWarnsStorage(TRUE, InMapFree(p))
                    IN /\ sel' = IF w THEN FireWarns(s1, x, {WarnDestroyLS}) ELSE s1
@@ -897,13 +993,13 @@ LocklessLockBucket(p) ==
     /\ LET x == loc[p].x
            m == loc[p].m
            nb == loc[p].nb
-           h == bkt[m][nb].lock
-       IN /\ \/ /\ h = NULL
+           h == Holder(BName(m, nb), bkt[m][nb].lock)
+       IN /\ \/ /\ Free(p, h)
                 /\ bkt' = [bkt EXCEPT ![m][nb].lock = p]
                 /\ pc' = [pc EXCEPT ![p] = "lockless:unlink_map"]
-                /\ UNCHANGED <<sel, fails>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, BName(m, nb)))
+                /\ UNCHANGED sel
+                /\ Resume(p)
+             \/ /\ Fail(p, BName(m, nb), h)
                 /\ sel' = IF InMapFree(p) THEN [sel EXCEPT ![x].smap = NULL] ELSE sel
                 /\ pc' = [pc EXCEPT ![p] = LocklessAfterB(p, loc[p].ls)]
                 /\ UNCHANGED bkt
@@ -932,13 +1028,13 @@ LocklessLockStorage(p) ==
     /\ At(p, "lockless:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
-           h == lsv[l].lock
-       IN /\ \/ /\ h = NULL
+           h == Holder(LName(l), lsv[l].lock)
+       IN /\ \/ /\ Free(p, h)
                 /\ lsv' = [lsv EXCEPT ![l].lock = p]
                 /\ pc' = [pc EXCEPT ![p] = "lockless:unlink_storage"]
-                /\ UNCHANGED <<sel, fails>>
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, LName(l)))
+                /\ UNCHANGED sel
+                /\ Resume(p)
+             \/ /\ Fail(p, LName(l), h)
                 /\ sel' = [sel EXCEPT ![x].ls = NULL]
                 /\ pc' = [pc EXCEPT ![p] = "lockless:dec_link_cnt"]
                 /\ UNCHANGED lsv
@@ -984,7 +1080,7 @@ LocklessDecLinkCnt(p) ==
 OpMayStart(p) ==
     /\ At(p, "idle")
     /\ \A q \in Teardown : (Kind(q) = "map_free" /\ MapOf(q) = MapOf(p)) \/ (Kind(q) = "destroy" /\ Owner(q) = Owner(p))
-                           => pc[q] = "idle"
+                           => pc[q] = "idle" \/ (Late(p) /\ Kind(q) = "destroy" /\ pc[q] # "done")
 
 \* The op returns r (kept in loc[p].rv) and leaves its read-side section:
 \* rcu_read_unlock(), with C the callbacks pending at that point.
@@ -1012,8 +1108,9 @@ UpdateFreeNew(p, r, s, lv) ==
 \* the very first selem: bpf_selem_alloc, then bpf_local_storage_alloc: charge sizeof(LS),
 \* owner_refcnt = 1, mem_charge = sizeof(LS), bpf_selem_link_storage_nolock (no lock: the
 \* LS is not published yet); otherwise bpf_selem_alloc (mem_charge elem_size)
-UpdateStart(p) ==
-    /\ Kind(p) = "update" /\ OpMayStart(p)
+\* The update proper (the owner is alive, or is held by the caller).
+UpdateAlloc(p) ==
+    /\ own[Owner(p)].st = "alive"
     /\ LET o == Owner(p)
            m == MapOf(p)
            l == own[o].storage
@@ -1037,6 +1134,24 @@ UpdateStart(p) ==
     /\ RcuReadLock(p)
     /\ UNCHANGED <<bkt, smapSt, cbs, gpw, fails, warns>>
 
+\* bpf_task_storage_get / bpf_sk_storage_get with F_CREATE on an owner whose
+\* destroy has begun (a late program, Late(p)): the lookup finds no selem of
+\* the map, and the creation is refused because the owner's refcount is 0
+\* (task: refcount_read(&task->usage) is 0; sk: refcount_inc_not_zero(&sk->sk_refcnt)
+\* fails); NULL is returned. One step: the reads of owner->storage and of the
+\* list, inside the program's read-side section.
+UpdateRefused(p) ==
+    /\ Late(p) /\ own[Owner(p)].st # "alive"
+    /\ LET o == Owner(p)
+           l == own[o].storage
+       IN Touch(UseOwner({o}) \cup UseLS({l}) \cup UseSel(LookupReads(l, MapOf(p))))
+    /\ pc' = [pc EXCEPT ![p] = "done"]
+    /\ UNCHANGED <<sel, lsv, bkt, smapSt, own, loc, readers, traceReaders, cbs, gpw, fails, warns>>
+
+UpdateStart(p) ==
+    /\ Kind(p) = "update" /\ OpMayStart(p)
+    /\ UpdateAlloc(p) \/ UpdateRefused(p)
+
 \* bpf_local_storage_alloc "uncharge:": bpf_local_storage_free(storage, true);
 \* mem_uncharge(sizeof(LS)); then in update: bpf_selem_free(selem, true); mem_uncharge(elem_size)
 StorageAllocFail(p, r) ==
@@ -1059,19 +1174,20 @@ StorageAllocLockBucket(p) ==
            m == MapOf(p)
            b == loc[p].b
            o == Owner(p)
-           h == bkt[m][b].lock
-       IN \/ /\ h = NULL /\ own[o].storage = NULL
+           h == Holder(BName(m, b), bkt[m][b].lock)
+       IN \/ /\ Free(p, h) /\ own[o].storage = NULL
              /\ sel' = SelMapAdd(sel, bkt, x, m, b)
              /\ bkt' = BktMapAdd(bkt, x, m, b)
              /\ own' = [own EXCEPT ![o].storage = l]
              /\ Touch(UseOwner({o}) \cup UseSel({bkt[m][b].first}))
              /\ OpEnd(p, "ok", cbs)
-             /\ UNCHANGED <<lsv, fails>>
-          \/ /\ h = NULL /\ own[o].storage # NULL
+             /\ UNCHANGED lsv
+             /\ Resume(p)
+          \/ /\ Free(p, h) /\ own[o].storage # NULL
              /\ StorageAllocFail(p, "eagain")
-             /\ UNCHANGED <<bkt, fails>>
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, BName(m, b)))
+             /\ UNCHANGED bkt
+             /\ Resume(p)
+          \/ /\ Fail(p, BName(m, b), h)
              /\ StorageAllocFail(p, "err")
              /\ UNCHANGED bkt
     /\ UNCHANGED <<smapSt, warns>>
@@ -1084,18 +1200,18 @@ UpdateLockStorage(p) ==
     /\ LET l == loc[p].stg
            m == MapOf(p)
            x == loc[p].x
-           h == lsv[l].lock
-       IN \/ /\ h = NULL /\ lsv[l].first = NULL
+           h == Holder(LName(l), lsv[l].lock)
+       IN \/ /\ Free(p, h) /\ lsv[l].first = NULL
              /\ UpdateFreeNew(p, "eagain", sel, lsv)
-             /\ UNCHANGED fails
-          \/ /\ h = NULL /\ lsv[l].first # NULL
+             /\ Resume(p)
+          \/ /\ Free(p, h) /\ lsv[l].first # NULL
              /\ lsv' = [lsv EXCEPT ![l].lock = p]
              /\ loc' = [loc EXCEPT ![p].old = LookupFound(l, m), ![p].b = SelectBucket(x, l)]
              /\ pc' = [pc EXCEPT ![p] = "update:lock_bucket"]
              /\ Touch(UseLS({l}) \cup UseSel(LookupReads(l, m)))
-             /\ UNCHANGED <<sel, own, readers, traceReaders, cbs, gpw, fails>>
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, LName(l)))
+             /\ UNCHANGED <<sel, own, readers, traceReaders, cbs, gpw>>
+             /\ Resume(p)
+          \/ /\ Fail(p, LName(l), h)
              /\ UpdateFreeNew(p, "err", sel, lsv)
     /\ UNCHANGED <<bkt, smapSt, warns>>
 
@@ -1146,18 +1262,18 @@ UpdateLockBucket(p) ==
     /\ At(p, "update:lock_bucket")
     /\ LET m == MapOf(p)
            b == loc[p].b
-           h == bkt[m][b].lock
+           h == Holder(BName(m, b), bkt[m][b].lock)
            old == loc[p].old
            needOld == V3 /\ old # NULL /\ BucketOf[old] # b
-       IN \/ /\ h = NULL /\ ~needOld
+       IN \/ /\ Free(p, h) /\ ~needOld
              /\ UpdateLink(p, bkt)
-             /\ UNCHANGED <<fails>>
-          \/ /\ h = NULL /\ needOld
+             /\ Resume(p)
+          \/ /\ Free(p, h) /\ needOld
              /\ bkt' = [bkt EXCEPT ![m][b].lock = p]
              /\ pc' = [pc EXCEPT ![p] = "update:lock_old_bucket"]
-             /\ UNCHANGED <<sel, lsv, own, loc, readers, traceReaders, cbs, gpw, fails, usedAfterFree>>
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, BName(m, b)))
+             /\ UNCHANGED <<sel, lsv, own, loc, readers, traceReaders, cbs, gpw, usedAfterFree>>
+             /\ Resume(p)
+          \/ /\ Fail(p, BName(m, b), h)
              /\ UpdateFreeNew(p, "err", sel, [lsv EXCEPT ![loc[p].stg].lock = NULL])
              /\ UNCHANGED bkt
     /\ UNCHANGED <<smapSt, warns>>
@@ -1167,12 +1283,11 @@ UpdateLockOldBucket(p) ==
     /\ At(p, "update:lock_old_bucket")
     /\ LET m == MapOf(p)
            b2 == BucketOf[loc[p].old]
-           h == bkt[m][b2].lock
-       IN \/ /\ h = NULL
+           h == Holder(BName(m, b2), bkt[m][b2].lock)
+       IN \/ /\ Free(p, h)
              /\ UpdateLink(p, [bkt EXCEPT ![m][b2].lock = p])
-             /\ UNCHANGED fails
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, BName(m, b2)))
+             /\ Resume(p)
+          \/ /\ Fail(p, BName(m, b2), h)
              /\ bkt' = [bkt EXCEPT ![m][loc[p].b].lock = NULL]
              /\ UpdateFreeNew(p, "err", sel, [lsv EXCEPT ![loc[p].stg].lock = NULL])
     /\ UNCHANGED <<smapSt, warns>>
@@ -1210,18 +1325,19 @@ DeleteLockStorage(p) ==
     /\ At(p, "bpf_selem_unlink:lock_storage")
     /\ LET x == loc[p].x
            l == loc[p].ls
-           h == lsv[l].lock
-       IN \/ /\ h = NULL /\ sel[x].inL # NULL
+           h == Holder(LName(l), lsv[l].lock)
+       IN \/ /\ Free(p, h) /\ sel[x].inL # NULL
              /\ lsv' = [lsv EXCEPT ![l].lock = p]
              /\ loc' = [loc EXCEPT ![p].m = sel[x].smap, ![p].b = SelectBucket(x, l)]
              /\ pc' = [pc EXCEPT ![p] = "bpf_selem_unlink:lock_bucket"]
              /\ Touch(UseLS({l}) \cup UseSel({x}))
-             /\ UNCHANGED <<readers, traceReaders, cbs, gpw, fails>>
-          \/ /\ h = NULL /\ sel[x].inL = NULL
+             /\ UNCHANGED <<readers, traceReaders, cbs, gpw>>
+             /\ Resume(p)
+          \/ /\ Free(p, h) /\ sel[x].inL = NULL
              /\ DeleteEnd(p, "ok")
-             /\ UNCHANGED <<lsv, fails>>
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, LName(l)))
+             /\ UNCHANGED lsv
+             /\ Resume(p)
+          \/ /\ Fail(p, LName(l), h)
              /\ DeleteEnd(p, "err")
              /\ UNCHANGED lsv
     /\ UNCHANGED <<sel, bkt, smapSt, own, warns>>
@@ -1245,7 +1361,7 @@ DeleteLockBucket(p) ==
            l == loc[p].ls
            m == loc[p].m
            b == loc[p].b
-           h == bkt[m][b].lock
+           h == Holder(BName(m, b), bkt[m][b].lock)
            s1 == SelMapDel(sel, bkt, x)
            last == Singular(s1, lsv, x, l)
            o == lsv[l].owner
@@ -1256,7 +1372,7 @@ DeleteLockBucket(p) ==
            ow1 == OwnAfterUncharge(own, o, DeleteMemUncharge(amt))
            s2 == SelLSDel(s1, lv1, x)
            lv2 == [LsvLSDel(s1, lv1, x) EXCEPT ![l].lock = NULL]
-       IN \/ /\ h = NULL
+       IN \/ /\ Free(p, h)
              /\ sel' = Unchg(FreeCall(s2, x), x)
              /\ bkt' = BktMapDel(sel, bkt, x)
              /\ lsv' = IF last THEN UnchgLS(FreeCall(lv2, l), l) ELSE lv2
@@ -1264,9 +1380,8 @@ DeleteLockBucket(p) ==
              /\ Touch(UseSel({x} \cup MapNeighbours(sel, bkt, x) \cup LSNeighbours(s1, lv1, x))
                       \cup UseLS({l}) \cup UseMap({m}) \cup UseOwner({o}))
              /\ OpEnd(p, "ok", cbs \cup {Cb("selem", x)} \cup (IF last THEN {Cb("storage", l)} ELSE {}))
-             /\ UNCHANGED fails
-          \/ /\ CanFail(p, h)
-             /\ fails' = Append(fails, FailRec(p, BName(m, b)))
+             /\ Resume(p)
+          \/ /\ Fail(p, BName(m, b), h)
              /\ lsv' = [lsv EXCEPT ![l].lock = NULL]
              /\ DeleteEnd(p, "err")
              /\ UNCHANGED <<sel, bkt, own>>
@@ -1335,12 +1450,11 @@ LookupInsertCache(p) ==
     /\ At(p, "lookup:insert_cache")
     /\ LET x == loc[p].x
            l == loc[p].stg
-           h == lsv[l].lock
-       IN /\ \/ /\ h = NULL
+           h == Holder(LName(l), lsv[l].lock)
+       IN /\ \/ /\ Free(p, h)
                 /\ lsv' = IF sel[x].inL # NULL THEN [lsv EXCEPT ![l].cache[MapOf(p)] = x] ELSE lsv
-                /\ UNCHANGED fails
-             \/ /\ CanFail(p, h)
-                /\ fails' = Append(fails, FailRec(p, LName(l)))
+                /\ Resume(p)
+             \/ /\ Fail(p, LName(l), h)
                 /\ UNCHANGED lsv
           /\ Touch(UseLS({l}) \cup UseSel({x}))
     /\ pc' = [pc EXCEPT ![p] = "lookup:use_sdata"]

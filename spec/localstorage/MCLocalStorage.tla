@@ -13,7 +13,9 @@ CONSTANT Scenario
 
 \* A process: what it runs and on which owner / map; update also names the
 \* selem (and, for an owner's first selem, the LS) it allocates.
-D(k, o, m, x, l) == [kind |-> k, owner |-> o, map |-> m, selem |-> x, storage |-> l]
+D(k, o, m, x, l) == [kind |-> k, owner |-> o, map |-> m, selem |-> x, storage |-> l, late |-> FALSE]
+\* a late program (LocalStorage.tla, Late): it may run on the owner while its destroy runs
+LateOp(d) == [d EXCEPT !.late = TRUE]
 MapFree(m) == D("map_free", NULL, m, NULL, NULL)
 Destroy(o) == D("destroy", o, NULL, NULL, NULL)
 Update(o, m, x, l) == D("update", o, m, x, l)
@@ -129,7 +131,21 @@ SSleepable == [STwoMaps EXCEPT !.init = <<"x2", "x1">>,
 (* del: x1 of o1 in m1; delete(o1, m1) deletes the owner's last selem. *)
 SDel == [SOne EXCEPT !.procs = ("del" :> Delete("o1", "m1"))]
 
+(* dying: o1 has x1 in m1. destroy(o1) runs while late programs (a task's
+   BPF programs reached after its usage dropped to 0) call
+   bpf_task_storage_get(m1) (a lookup, which caches) and
+   bpf_task_storage_get(m2, F_CREATE) (o1 has no selem of m2: the creation is
+   refused once destroy has begun; before, it is an update that allocates u2). *)
+SDying == [owners |-> {"o1"}, maps |-> {"m1", "m2"}, selems |-> {"x1", "u2"}, storages |-> {"ls1"},
+           sowner |-> ("x1" :> "o1" @@ "u2" :> "o1"), smap |-> ("x1" :> "m1" @@ "u2" :> "m2"),
+           lsowner |-> ("ls1" :> "o1"),
+           init |-> <<"x1">>, initls |-> ("o1" :> "ls1"), nb |-> 1,
+           hash |-> AllOne({"x1", "u2", "ls1"}),
+           procs |-> ("ds" :> Destroy("o1")) @@ ("lk" :> LateOp(Lookup("o1", "m1")))
+                     @@ ("up" :> LateOp(Update("o1", "m2", "u2", NULL)))]
+
 Scen == CASE Scenario = "one" -> SOne
+          [] Scenario = "dying" -> SDying
           [] Scenario = "del" -> SDel
           [] Scenario = "ops_small" -> SOpsSmall
           [] Scenario = "first" -> SFirst

@@ -123,16 +123,8 @@ LsvAgree(ob) ==
         IF g = "cache" THEN \A m \in DOMAIN ob[k].cache : lsv'[k].cache[m] = ob[k].cache[m]
         ELSE lsv'[k][g] = ob[k][g]
 
-(* The lock the step of p at pc[p] attempts first ("none" for a step that  *)
-(* takes no lock), named as fails names it.                                *)
-AttemptedLock(p) ==
-    CASE pc[p] \in {"nofail:lock_bucket", "lockless:lock_bucket"} -> BName(loc[p].m, loc[p].nb)
-      [] pc[p] = "bpf_selem_unlink:lock_bucket" -> BName(loc[p].m, loc[p].b)
-      [] pc[p] \in {"update:lock_bucket", "storage_alloc:lock_bucket"} -> BName(MapOf(p), loc[p].b)
-      [] pc[p] = "update:lock_old_bucket" -> BName(MapOf(p), BucketOf[loc[p].old])
-      [] pc[p] \in {"nofail:lock_storage", "lockless:lock_storage", "bpf_selem_unlink:lock_storage"} -> LName(loc[p].ls)
-      [] pc[p] \in {"update:lock_storage", "lookup:insert_cache"} -> LName(loc[p].stg)
-      [] OTHER -> "none"
+(* AttemptedLock(p), the lock the step of p at pc[p] attempts first, is    *)
+(* defined in LocalStorage.tla (FailOnlyWhenContended uses it too).        *)
 
 (* The state after the step agrees with every value the run observed. *)
 Observed(e) ==

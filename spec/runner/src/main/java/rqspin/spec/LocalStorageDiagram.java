@@ -196,6 +196,15 @@ final class LocalStorageDiagram {
             TlaValue rec = f1.elements().get(f1.elements().size() - 1);
             failed = str(rec.get("lock"));
             out.add(new Diagram.Line(failed + " FAILS", 1, Diagram.Style.ALARM));
+            // with FailOnlyWhenContended, who contended: the holder, or the process stalled
+            // holding it (its next step takes the lock); none recorded for "any failure"
+            TlaValue holder = rec.get("holder"), stalled = rec.get("stalled");
+            String h = holder == null ? null : str(holder);
+            if (h != null && !h.isEmpty() && !h.equals("null")) {
+                boolean st = stalled != null && "TRUE".equals(String.valueOf(stalled));
+                out.add(new Diagram.Line(st ? "(" + h + " holds it, stalled: its next step takes it)" : "(held by " + h + ")",
+                        2, Diagram.Style.ALARM));
+            }
             events.add(p + " fails " + failed);
         } else if (p != null && !p.equals("rcu") && action.matches(".*Lock(Bucket|OldBucket|Storage)")) {
             out.add(new Diagram.Line(lockName(i - 1, p, action) + " taken", 1, Diagram.Style.VALUE));

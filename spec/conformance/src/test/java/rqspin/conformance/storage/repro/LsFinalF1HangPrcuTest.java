@@ -37,7 +37,8 @@ class LsFinalF1HangPrcuTest {
             .step("ds", "DestroyDecAndTest")                   // destroy:dec_and_test ls1: ls1.refcnt 2 -> 1
             .step("mf", "NofailUnpinOwner")                    // nofail:unpin_owner x1: x1.inL ls1 -> null, ls1.first x1 -> null, ls1.lock mf -> null, ls1.refcnt 1 -> 1000, warns {} -> {refcount_t: decrement hit 0; leaking memory}
             .step("mf", "NofailSetState")                      // nofail:set_state x1: x1.st live -> queued, ls1.st live -> queued, callback of ls1 queued, waits for {ds, mf}, callback of x1 queued, waits for {ds, mf}
-            .step("mf", "MapFreeNext")                         // map_free:next x1: no change
+            .resched("mf")                                     // map_free:next x1: no change
+            .step("mf", "MapFreeCondResched")                  // map_free:cond_resched_rcu x1: no change
             .step("mf", "MapFreeWalk")                         // map_free:walk m1: readers {ds, mf} -> {ds}, callback of ls1 waits for {ds}, callback of x1 waits for {ds}
             .thenNothingMoves();                               // no process can take a step any more
 

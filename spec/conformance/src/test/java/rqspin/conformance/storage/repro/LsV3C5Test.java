@@ -31,7 +31,6 @@ class LsV3C5Test {
             .step("ds2", "DestroyStart")                       // destroy:start o2: o2.st alive -> dying, readers {mf} -> {ds2, mf}
             .step("ds2", "DestroyWalk")                        // destroy:walk x2: no change
             .step("ds2", "LocklessRead")                       // lockless:read x2: no change
-            .step("ds2", "LocklessLockBucket")                 // lockless:lock_bucket x2: m1[1].lock null -> ds2
             .fails("mf", "LocklessLockBucket")                 // lockless:lock_bucket x1: lock attempt fails (-ETIMEDOUT); x1.smap m1 -> null, nfails 0 -> 1
             .step("mf", "LocklessDecLinkCnt")                  // lockless:dec_link_cnt x1: x1.cnt 2 -> 1
             .step("mf", "MapFreeNext")                         // map_free:next x1: readers {ds2, mf} -> {ds2}
@@ -40,6 +39,7 @@ class LsV3C5Test {
             .step("mf", "LocklessRead")                        // lockless:read x1: no change
             .step("mf", "LocklessDecLinkCnt")                  // lockless:dec_link_cnt x1: x1.cnt 1 -> 0
             .step("mf", "MapFreeNext")                         // map_free:next x1: x1.st live -> queued, readers {ds2, mf} -> {ds2}, callback of x1 queued, waits for {ds2}  <-- P2_FreeOnlyUnlinked: bpf_local_storage_map_free (free_selem_list) frees x1 while it is still on m1.buckets[0]
+            .step("ds2", "LocklessLockBucket")                 // lockless:lock_bucket x2: m1[1].lock null -> ds2
             .step("ds2", "LocklessUnlinkMap")                  // lockless:unlink_map x2: x1.mnext x2 -> null, x2.smap m1 -> null, x2.inB 1 -> 0, x2.fields 0 -> 1, m1[1].lock ds2 -> null
             .step("ds2", "LocklessLockStorage")                // lockless:lock_storage x2: ls2.lock null -> ds2
             .step("ds2", "LocklessUnlinkStorage")              // lockless:unlink_storage x2: x2.ls ls2 -> null, x2.inL ls2 -> null, ls2.first x2 -> null, ls2.lock ds2 -> null
