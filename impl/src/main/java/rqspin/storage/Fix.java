@@ -32,6 +32,32 @@ public enum Fix {
      */
     FREE_AFTER_TASKS_TRACE,
     /**
+     * {@code NofailTakesSnode <- FixMapFreeLeavesSnodeWithoutSmap}
+     * (ls_fix_unpublished): when the smap that map_free loaded at the top of
+     * {@code bpf_selem_unlink_nofail} is NULL (its {@code b->lock} failed on
+     * an earlier visit, and {@code bpf_selem_unlink_storage_nolock_misc} is
+     * skipped), map_free neither unlinks {@code snode} nor clears
+     * {@code selem->local_storage}: destroy of the dying owner unlinks the
+     * selem and frees the local storage, which map_free would otherwise free
+     * while {@code owner->storage} still points to it.
+     */
+    MAP_FREE_LEAVES_SNODE_WITHOUT_SMAP,
+    /**
+     * {@code NofailWarnsStorage <- FixWarnDestroyStorageFailure}
+     * (ls_fix_warn_destroy): {@code WARN_ON_ONCE(err && !in_map_free)} after
+     * destroy's {@code local_storage->lock} attempt in
+     * {@code bpf_selem_unlink_nofail}, the WARN [PR] asks for: the C10 leak
+     * (destroy cannot retry; it is the list's last walker) is reported.
+     */
+    WARN_DESTROY_STORAGE_FAILURE,
+    /**
+     * {@code WarnPrints <- FixWarnEveryLeak} (ls_fix_warn_every): each WARN
+     * prints every time it fires ({@code WARN_ON}, or a ratelimited message
+     * naming the selem, instead of {@code WARN_ON_ONCE}), so a second leak
+     * under the same WARN site is reported too.
+     */
+    WARN_EVERY_LEAK,
+    /**
      * [V3] {@code MapFreeListAfterFree <- ReinitFreeList} (ls_v3_c7, ls_v3_c8):
      * map_free re-initialises its to-free list after each
      * {@code bpf_selem_free_list}, which keeps the reviewers' scenarios (C7,

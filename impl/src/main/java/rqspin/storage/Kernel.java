@@ -44,6 +44,12 @@ import rqspin.storage.check.Violation;
 public final class Kernel {
     /** The WARN of {@code bpf_selem_unlink_nofail} when map_free fails b->lock (C5's accepted leak). */
     public static final String WARN_MAP_FREE = "WARN_ON_ONCE(err && in_map_free)";
+    /**
+     * The WARN that {@link Fix#WARN_DESTROY_STORAGE_FAILURE} adds where
+     * destroy fails {@code local_storage->lock} (none in the merged code;
+     * [PR] proposes it for the C10 leak). The spec's WarnDestroyLS.
+     */
+    public static final String WARN_DESTROY_STORAGE = "WARN: destroy failed local_storage->lock [PR]";
     /** Default walk limit: visits without progress before map_free is declared stuck (P9). */
     public static final int DEFAULT_WALK_LIMIT = 10_000;
 

@@ -158,11 +158,13 @@ public final class Audit implements Sanitizer {
     /**
      * A WARN whose condition held on the object {@code about}: counted per
      * text, and kept as a firing; it printed if its text had not fired
-     * before (WARN_ON_ONCE and refcount_t's WARN_ONCE print once).
+     * before (WARN_ON_ONCE and refcount_t's WARN_ONCE print once), or
+     * always with {@link rqspin.storage.Fix#WARN_EVERY_LEAK}.
      */
     @Override
     public synchronized void warn(String text, String about) {
-        boolean printed = !warns.containsKey(text);
+        // Fix.WARN_EVERY_LEAK: every WARN prints each time it fires (WARN_ON, not WARN_ON_ONCE)
+        boolean printed = !warns.containsKey(text) || kernel.fixed(rqspin.storage.Fix.WARN_EVERY_LEAK);
         warn(text);
         firings.add(new WarnFiring(text, about, printed));
     }

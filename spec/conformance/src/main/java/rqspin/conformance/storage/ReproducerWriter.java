@@ -29,13 +29,19 @@ final class ReproducerWriter {
     static final Map<String, Fix> FIXED_BY = Map.of(
             "ls_final_f1_hang", Fix.UNPIN_MAY_REACH_ZERO,
             "ls_final_f1_uaf", Fix.NO_MAP_BIT_AFTER_FAILURE,
-            "ls_final_sleepable_uaf", Fix.FREE_AFTER_TASKS_TRACE);
+            "ls_final_sleepable_uaf", Fix.FREE_AFTER_TASKS_TRACE,
+            "ls_final_f2_unpublished", Fix.MAP_FREE_LEAVES_SNODE_WITHOUT_SMAP,
+            "ls_final_c10", Fix.WARN_DESTROY_STORAGE_FAILURE,
+            "ls_final_linger_f2_silent", Fix.WARN_EVERY_LEAK);
 
     /** The fix model that checks each fix. */
     static final Map<Fix, String> FIX_MODEL = Map.of(
             Fix.UNPIN_MAY_REACH_ZERO, "ls_fix_hang",
             Fix.NO_MAP_BIT_AFTER_FAILURE, "ls_fix_restart",
-            Fix.FREE_AFTER_TASKS_TRACE, "ls_fix_sleepable");
+            Fix.FREE_AFTER_TASKS_TRACE, "ls_fix_sleepable",
+            Fix.MAP_FREE_LEAVES_SNODE_WITHOUT_SMAP, "ls_fix_unpublished",
+            Fix.WARN_DESTROY_STORAGE_FAILURE, "ls_fix_warn_destroy",
+            Fix.WARN_EVERY_LEAK, "ls_fix_warn_every");
 
     /** The test's class name: ls_final_f1_uaf is LsFinalF1UafTest. */
     static String className(String model) {

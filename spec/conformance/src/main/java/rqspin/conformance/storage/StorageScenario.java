@@ -82,7 +82,6 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
         }
     }
 
-    /** The substitutions of named steps that the Java twin has as options (candidate fixes and model overrides). */
     /**
      * The candidate-fix substitutions of {@code substitutions} (a right side
      * {@code Fix...} or {@code Reinit...}) that the Java twin has no
@@ -104,6 +103,9 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
             "NofailUnpinRef <- FixUnpinMayReachZero", Fix.UNPIN_MAY_REACH_ZERO,
             "NofailSetsBit <- FixNoMapBitAfterFailure", Fix.NO_MAP_BIT_AFTER_FAILURE,
             "CbVanilla <- FixFreeAfterTasksTrace", Fix.FREE_AFTER_TASKS_TRACE,
+            "NofailTakesSnode <- FixMapFreeLeavesSnodeWithoutSmap", Fix.MAP_FREE_LEAVES_SNODE_WITHOUT_SMAP,
+            "NofailWarnsStorage <- FixWarnDestroyStorageFailure", Fix.WARN_DESTROY_STORAGE_FAILURE,
+            "WarnPrints <- FixWarnEveryLeak", Fix.WARN_EVERY_LEAK,
             "MapFreeListAfterFree <- ReinitFreeList", Fix.V3_REINIT_FREE_LIST);
 
     public StorageScenario {

@@ -48,17 +48,14 @@ final class Conformance {
     }
 
     /**
-     * The candidate fixes the spec checks and the Java twin does not have yet
-     * (issue 13 left them spec-only): the full random-run validation and the
-     * full simulation replay skip the models that use one, and
-     * {@link #javaTwinHasEveryFixOf} fails when this list and the manifest
-     * disagree, so that a fix added to the Java twin (or a new spec-only fix)
-     * is noticed.
+     * The candidate fixes the spec checks and the Java twin does not have
+     * (none since issue 13 gave the Java twin all six): the full random-run
+     * validation and the full simulation replay skip the models that use
+     * one, and {@link #javaTwinHasEveryFixOf} fails when this list and the
+     * manifest disagree, so that a new spec-only fix is noticed (and listed
+     * here, or added to the Java twin's Fix).
      */
-    static final java.util.Set<String> FIXES_ONLY_IN_THE_SPEC = java.util.Set.of(
-            "NofailTakesSnode <- FixMapFreeLeavesSnodeWithoutSmap",
-            "NofailWarnsStorage <- FixWarnDestroyStorageFailure",
-            "WarnPrints <- FixWarnEveryLeak");
+    static final java.util.Set<String> FIXES_ONLY_IN_THE_SPEC = java.util.Set.of();
 
     /** Whether the Java twin has every candidate fix {@code m} substitutes (checked against FIXES_ONLY_IN_THE_SPEC). */
     static boolean javaTwinHasEveryFixOf(Manifest.Model m) {

@@ -19,14 +19,15 @@ import rqspin.spec.TraceValidation;
  * with the state each step reached, are checked by TLC against the spec
  * (TraceLocalStorage: the spec's next-state relation constrained to the
  * recorded events, the whole trace consumed). ci: one model per protocol
- * with lock failures (ls_final_f1, ls_v3_f1), 12 runs each; full: every
+ * with lock failures (ls_final_f1, ls_v3_f1) and the model with all six
+ * candidate fixes (ls_fix_all), 12 runs each; full: every
  * localstorage model of ci size but the spec mutants, 40 runs each
  * (hundreds per protocol). Each model has seeds of its own (1000 apart):
  * models that share a world (the findings of one scenario, constants and
  * code) would otherwise repeat the same runs.
  */
 class RandomValidationTest {
-    static final List<String> CI = List.of("ls_final_f1", "ls_v3_f1");
+    static final List<String> CI = List.of("ls_final_f1", "ls_v3_f1", "ls_fix_all");
 
     @TestFactory
     Stream<DynamicTest> everyRandomRunIsABehaviourOfTheSpec() throws Exception {

@@ -27,11 +27,12 @@ import rqspin.spec.TlcResult;
  * record them), while the Java twin stops there (its sanitizer throws): such
  * a behaviour is replayed up to that step, and the Java twin must report
  * the same violation at it. ci: one model per protocol with lock failures
- * (ls_final_f2, ls_v3_f1), a few behaviours each; full: every passing model
+ * (ls_final_f2, ls_v3_f1) and the model with all six candidate fixes
+ * (ls_fix_all), a few behaviours each; full: every passing model
  * of ci size, 40 behaviours each.
  */
 class SimulationReplayTest {
-    static final List<String> CI = List.of("ls_final_f2", "ls_v3_f1");
+    static final List<String> CI = List.of("ls_final_f2", "ls_v3_f1", "ls_fix_all");
 
     @TestFactory
     Stream<DynamicTest> theJavaTwinFollowsEverySimulatedBehaviour() throws Exception {
@@ -130,5 +131,11 @@ class SimulationReplayTest {
         org.junit.jupiter.api.Assertions.assertEquals(List.of("NofailSetsBit <- FixWhatever"),
                 StorageScenario.fixesTheJavaTwinLacks(List.of("NofailSetsBit <- FixWhatever",
                         "NofailSetsBit <- FixNoMapBitAfterFailure", "Scripts <- MC_Scripts")));
+        // the six candidate fixes of MCLocalStorage.tla, all in the Java twin: ls_fix_all uses each
+        List<String> all = twin.scenario(Conformance.manifest(), Conformance.model("ls_fix_all")).substitutions();
+        org.junit.jupiter.api.Assertions.assertEquals(6, all.size(), all.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), StorageScenario.fixesTheJavaTwinLacks(all));
+        org.junit.jupiter.api.Assertions.assertEquals(6,
+                twin.scenario(Conformance.manifest(), Conformance.model("ls_fix_all")).fixes().size());
     }
 }

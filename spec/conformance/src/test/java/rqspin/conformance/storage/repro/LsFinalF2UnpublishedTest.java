@@ -1,9 +1,11 @@
 package rqspin.conformance.storage.repro;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import rqspin.conformance.storage.Reproducer;
+import rqspin.storage.Fix;
 
 /**
  * ls_final_f2_unpublished: finding: map_free fails both locks on the last
@@ -42,6 +44,10 @@ class LsFinalF2UnpublishedTest {
         assertTrue(r.followed() && r.shows("P2_LSFreeOnlyUnpublished"), r.toString());
     }
 
-    // The spec checks no candidate fix of this finding (ls_fix_*). Where it has one, the same schedule
-    // must not show the violation there: assertFalse(SCHEDULE.run(Fix...).shows("P2_LSFreeOnlyUnpublished")).
+    /** With the candidate fix the spec checks in ls_fix_unpublished, the same schedule does not show it. */
+    @Test
+    void withFixMapFreeLeavesSnodeWithoutSmapItDoesNotShowP2LSFreeOnlyUnpublished() {
+        Reproducer.Result r = SCHEDULE.run(Fix.MAP_FREE_LEAVES_SNODE_WITHOUT_SMAP);
+        assertFalse(r.shows("P2_LSFreeOnlyUnpublished"), r.toString());
+    }
 }

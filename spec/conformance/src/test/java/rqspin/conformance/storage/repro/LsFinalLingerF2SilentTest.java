@@ -1,9 +1,11 @@
 package rqspin.conformance.storage.repro;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import rqspin.conformance.storage.Reproducer;
+import rqspin.storage.Fix;
 
 /**
  * ls_final_linger_f2_silent: finding (by design): map_free fails b->lock on
@@ -51,6 +53,10 @@ class LsFinalLingerF2SilentTest {
         assertTrue(r.followed() && r.shows("P7_LeakReported"), r.toString());
     }
 
-    // The spec checks no candidate fix of this finding (ls_fix_*). Where it has one, the same schedule
-    // must not show the violation there: assertFalse(SCHEDULE.run(Fix...).shows("P7_LeakReported")).
+    /** With the candidate fix the spec checks in ls_fix_warn_every, the same schedule does not show it. */
+    @Test
+    void withFixWarnEveryLeakItDoesNotShowP7LeakReported() {
+        Reproducer.Result r = SCHEDULE.run(Fix.WARN_EVERY_LEAK);
+        assertFalse(r.shows("P7_LeakReported"), r.toString());
+    }
 }

@@ -29,4 +29,12 @@ public final class Schedules {
     public static Reproducer c8() {
         return LsV3C8Test.SCHEDULE;
     }
+
+    public static Reproducer c10() {
+        return LsFinalC10Test.SCHEDULE;
+    }
+
+    public static Reproducer lingerF2Silent() {
+        return LsFinalLingerF2SilentTest.SCHEDULE;
+    }
 }
