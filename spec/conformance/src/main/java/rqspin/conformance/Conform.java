@@ -82,6 +82,34 @@ public final class Conform implements Callable<Integer> {
                 "model " + m.name() + ": no Java twin for mechanism " + m.mechanism()));
     }
 
+    /**
+     * Without models named ({@code byDefault}), drops the models whose twin
+     * cannot run them, saying so on one line each; named models stay, and
+     * {@link #runnableTwinOf} refuses them.
+     */
+    static void skipUnrunnable(Manifest manifest, List<Manifest.Model> chosen, boolean byDefault) {
+        if (!byDefault) {
+            return;
+        }
+        chosen.removeIf(x -> {
+            String why = Twins.of(x.mechanism()).map(t -> t.cannotRun(manifest, x)).orElse(null);
+            if (why != null) {
+                System.out.println(x.name() + ": skipped, the Java twin cannot run it: " + why);
+            }
+            return why != null;
+        });
+    }
+
+    /** {@link #twinOf}, refusing a model its twin cannot run ({@link Twin#cannotRun}). */
+    static Twin runnableTwinOf(Manifest manifest, Manifest.Model m) throws UsageException {
+        Twin t = twinOf(m);
+        String why = t.cannotRun(manifest, m);
+        if (why != null) {
+            throw new UsageException("model " + m.name() + ": the Java twin cannot run it: " + why);
+        }
+        return t;
+    }
+
     static Path work(String what) throws IOException {
         Path dir = Path.of(System.getProperty("rqspin.spec.dir", "spec"), "target", "conformance", what);
         Files.createDirectories(dir);
@@ -107,8 +135,9 @@ public final class Conform implements Callable<Integer> {
             // by default only the mechanisms with a Java twin (freelist has none yet); a model named is checked
             chosen.removeIf(x -> x.expected().kind() == Verdict.Kind.PASS
                     || (models.isEmpty() && Twins.of(x.mechanism()).isEmpty()));
+            skipUnrunnable(m, chosen, models.isEmpty());
             for (Manifest.Model x : chosen) {
-                twinOf(x);
+                runnableTwinOf(m, x);
             }
             int bad = 0;
             for (Manifest.Model x : chosen) {
@@ -180,7 +209,7 @@ public final class Conform implements Callable<Integer> {
                 if (x.expected().kind() != Verdict.Kind.PASS) {
                     throw new UsageException("model " + x.name() + " is not a passing model (expected " + x.expected() + ")");
                 }
-                twinOf(x);
+                runnableTwinOf(m, x);
             }
             int bad = 0;
             for (Manifest.Model x : chosen) {
@@ -226,7 +255,7 @@ public final class Conform implements Callable<Integer> {
             Manifest m = parent.manifest();
             List<Manifest.Model> chosen = m.select(models);
             for (Manifest.Model x : chosen) {
-                twinOf(x);
+                runnableTwinOf(m, x);
             }
             int bad = 0;
             for (Manifest.Model x : chosen) {
@@ -286,6 +315,10 @@ public final class Conform implements Callable<Integer> {
             List<Manifest.Model> chosen = m.select(models.isEmpty() ? List.of("all") : models);
             chosen.removeIf(x -> x.expected().kind() == Verdict.Kind.PASS || isSpecMutant(x)
                     || Twins.of(x.mechanism()).isEmpty());
+            skipUnrunnable(m, chosen, models.isEmpty());
+            for (Manifest.Model x : chosen) {
+                runnableTwinOf(m, x);
+            }
             if (chosen.isEmpty()) {
                 throw new UsageException("no finding among " + (models.isEmpty() ? "the models" : models)
                         + " (a model with a violation, not a spec mutant, of a mechanism with a Java twin)");

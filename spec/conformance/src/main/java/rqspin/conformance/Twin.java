@@ -34,6 +34,15 @@ public interface Twin {
     /** Names deliberately on one side only, each with its reason. */
     Map<String, String> vocabularyExceptions();
 
+    /**
+     * Why the Java twin cannot run {@code model} at all (a scenario the spec
+     * has and the twin does not), or null when it can. The conform commands
+     * skip such a model by default and refuse it when it is named.
+     */
+    default String cannotRun(Manifest manifest, Manifest.Model model) {
+        return null;
+    }
+
     // ---------------------------------------------------------------- spec to Java
 
     /**

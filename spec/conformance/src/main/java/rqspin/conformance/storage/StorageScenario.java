@@ -204,6 +204,11 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
                 }
             }
         });
+        List<String> late = latePrograms(s);
+        if (!late.isEmpty()) {
+            throw new IOException(cfg + ": scenario " + scen + " has late programs " + late
+                    + " (they run on an owner whose destroy has begun), which the Java twin does not have");
+        }
         Map<String, Proc> procs = new TreeMap<>();
         s.get("procs").asMap().forEach((id, d) -> procs.put(id, new Proc(id, str(d.get("kind")), str(d.get("owner")),
                 str(d.get("map")), str(d.get("selem")), str(d.get("storage")))));
@@ -216,6 +221,34 @@ public record StorageScenario(String model, Protocol protocol, int maxFailures, 
                 strMap(s.get("sowner")), strMap(s.get("smap")), strMap(s.get("lsowner")), strings(s.get("init")),
                 strMap(s.get("initls")), Integer.parseInt(s.get("nb").atom()), hash, new LinkedHashMap<>(procs), fixes,
                 subs, value(k, "PreemptRcu", cfg).equals("TRUE"), value(k, "RefcountTwoStep", cfg).equals("TRUE"));
+    }
+
+    /** The Scenario constant of {@code cfg} ({@code one}, ...). */
+    static String scenarioName(Path cfg) throws IOException {
+        return value(constants(cfg), "Scenario", cfg).replace("\"", "");
+    }
+
+    /** The processes of scenario record {@code s} marked late (LocalStorage.tla's Late), by id. */
+    static List<String> latePrograms(Tla s) {
+        List<String> out = new ArrayList<>();
+        s.get("procs").asMap().forEach((id, d) -> {
+            if (d.keys().contains("late") && d.get("late").atom().equals("TRUE")) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /** The names of the scenarios of {@code specDir}'s MCLocalStorage.tla that have a late program. */
+    public static java.util.Set<String> scenariosWithLatePrograms(Path specDir, Path cfg)
+            throws IOException, InterruptedException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        Scenarios.of(specDir, cfg).forEach((name, s) -> {
+            if (!latePrograms(s).isEmpty()) {
+                out.add(name);
+            }
+        });
+        return out;
     }
 
     private static String value(Map<String, String[]> k, String name, Path cfg) throws IOException {

@@ -104,6 +104,25 @@ public final class StorageTwin implements Twin {
     }
 
     @Override
+    public String cannotRun(Manifest manifest, Manifest.Model model) {
+        try {
+            Path cfg = manifest.dir().resolve(model.config());
+            String scen = StorageScenario.scenarioName(cfg);
+            if (StorageScenario.scenariosWithLatePrograms(manifest.dir().resolve(model.module()).getParent(), cfg)
+                    .contains(scen)) {
+                return "scenario " + scen + " has late programs (on an owner whose destroy has begun),"
+                        + " which the Java twin does not have";
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     public Replay replay(Manifest manifest, Manifest.Model model, List<TlcResult.State> trace, TlcResult.Loop loop) {
         return Replayer.replay(scenario(manifest, model), trace, loop, variant, checkedProperties(manifest, model));
     }

@@ -21,6 +21,10 @@ class ConformCliTest {
         "simulate ls_final_f1_uaf       | is not a passing model",
         "simulate ls_final_f0 --depth 0 | --behaviours and --depth must be positive",
         "replay 'ls_nothing_*'          | no model matches",
+        "replay ls_final_dying_c10      | the Java twin cannot run it: scenario dying has late programs",
+        "reproduce ls_final_dying_c10   | the Java twin cannot run it: scenario dying has late programs",
+        "simulate ls_final_dying_f0     | the Java twin cannot run it: scenario dying has late programs",
+        "validate ls_final_dying_f1     | the Java twin cannot run it: scenario dying has late programs",
     })
     void badInputIsOneLineAndExitCode2(String args, String message) {
         StringWriter err = new StringWriter();

@@ -36,15 +36,49 @@ final class Conformance {
         return manifest().select(List.of(name)).get(0);
     }
 
-    /** The localstorage models of the manifest that {@code p} accepts, in manifest order. */
+    /**
+     * The localstorage models of the manifest that {@code p} accepts, in
+     * manifest order, but those of a scenario the Java twin cannot run
+     * ({@link #SCENARIOS_ONLY_IN_THE_SPEC}).
+     */
     static List<Manifest.Model> lsModels(Predicate<Manifest.Model> p) throws UsageException {
         List<Manifest.Model> out = new ArrayList<>();
-        for (Manifest.Model m : manifest().models()) {
-            if ("localstorage".equals(m.mechanism()) && p.test(m)) {
+        for (Manifest.Model m : allLsModels()) {
+            if (!SCENARIOS_ONLY_IN_THE_SPEC.contains(scenario(m)) && p.test(m)) {
                 out.add(m);
             }
         }
         return out;
+    }
+
+    /** Every localstorage model of the manifest, in manifest order. */
+    static List<Manifest.Model> allLsModels() throws UsageException {
+        List<Manifest.Model> out = new ArrayList<>();
+        for (Manifest.Model m : manifest().models()) {
+            if ("localstorage".equals(m.mechanism())) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The scenarios of MCLocalStorage.tla the Java twin cannot run: those
+     * with a late program (a lookup or get on an owner whose destroy has
+     * begun; the Java twin's operations wait for their owner to be in use).
+     * Their models (ls_final_dying_*) are checked by TLC only; StorageScenario
+     * refuses them, and {@code theSpecOnlyScenariosAreListedExactly} fails
+     * when this list goes stale.
+     */
+    static final java.util.Set<String> SCENARIOS_ONLY_IN_THE_SPEC = java.util.Set.of("dying");
+
+    /** The Scenario constant of {@code m}'s cfg. */
+    static String scenario(Manifest.Model m) {
+        try {
+            return StorageScenario.scenarioName(SPEC.resolve(m.config()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**

@@ -120,6 +120,32 @@ class SimulationReplayTest {
      * models use and the Java twin's Fix lacks: the full runs skip no model
      * for a fix the Java twin has, and no spec-only fix goes unlisted.
      */
+    /**
+     * The scenarios only the spec has are exactly those with a late program,
+     * the twin refuses each of their models with that reason, and a model of
+     * every other scenario is kept.
+     */
+    @org.junit.jupiter.api.Test
+    void theSpecOnlyScenariosAreListedExactly() throws Exception {
+        Manifest manifest = Conformance.manifest();
+        Manifest.Model any = Conformance.model("ls_final_f0");
+        java.nio.file.Path specDir = manifest.dir().resolve(any.module()).getParent();
+        org.junit.jupiter.api.Assertions.assertEquals(new java.util.TreeSet<>(Conformance.SCENARIOS_ONLY_IN_THE_SPEC),
+                StorageScenario.scenariosWithLatePrograms(specDir, manifest.dir().resolve(any.config())));
+        int refused = 0;
+        for (Manifest.Model m : Conformance.allLsModels()) {
+            if (Conformance.SCENARIOS_ONLY_IN_THE_SPEC.contains(Conformance.scenario(m))) {
+                java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                        () -> StorageScenario.of(manifest, m), m.name());
+                org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("late programs"), e.getMessage());
+                org.junit.jupiter.api.Assertions.assertFalse(Conformance.lsModels(x -> true).contains(m), m.name());
+                refused++;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(refused >= 4, "the dying models: " + refused);
+        org.junit.jupiter.api.Assertions.assertTrue(Conformance.lsModels(x -> true).contains(any));
+    }
+
     @org.junit.jupiter.api.Test
     void theSpecOnlyFixesAreListedExactly() throws Exception {
         java.util.Set<String> used = new java.util.TreeSet<>();
