@@ -1,0 +1,37 @@
+package rqspin.conformance.freelist;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The scenario of a freelist model of the manifest, as the Java twin runs
+ * it: the CPUs, the elements ({@code pcpu_freelist_populate}, the spec's
+ * {@code PopulateEven}), and the script of each context. The scripts are
+ * written out here for the models trace validation uses; a script that
+ * differs from the model's constants makes every trace fail at its first
+ * {@code StartOp}, so the two cannot drift apart silently.
+ *
+ * @param model   the manifest model whose constants the traces are checked under
+ * @param nrCpus  {@code NCpus}
+ * @param nrElems {@code NElems}, populated evenly ({@code Populate <- P_Even}, {@code Hands <- H_None})
+ * @param maxFail {@code MaxFail}: how many injected lock failures a run may have
+ * @param scripts per CPU, per context ({@code "task"}, {@code "nmi"}), the operations {@code "pop"}, {@code "push"}
+ */
+public record FreelistScenario(String model, int nrCpus, int nrElems, int maxFail,
+                               List<Map<String, List<String>>> scripts) {
+    private static final List<String> POP_PUSH = List.of("pop", "push");
+    private static final List<String> NONE = List.of();
+
+    /** fl_safety_small: S_Small, CPU 0's task and its NMI pop and push back; 1 element. */
+    public static final FreelistScenario SAFETY_SMALL = new FreelistScenario("fl_safety_small", 2, 1, 1,
+            List.of(Map.of("task", POP_PUSH, "nmi", POP_PUSH), Map.of("task", NONE, "nmi", NONE)));
+
+    /** fl_safety: S_TasksAndNmi0, both tasks and an NMI on CPU 0 pop and push back; 2 elements. */
+    public static final FreelistScenario SAFETY = new FreelistScenario("fl_safety", 2, 2, 1,
+            List.of(Map.of("task", POP_PUSH, "nmi", POP_PUSH), Map.of("task", POP_PUSH, "nmi", NONE)));
+
+    /** The script of context {@code ctx} ("task" or "nmi") of CPU {@code cpu}. */
+    public List<String> script(int cpu, String ctx) {
+        return scripts.get(cpu).get(ctx);
+    }
+}
