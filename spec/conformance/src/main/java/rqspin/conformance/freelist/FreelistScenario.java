@@ -7,9 +7,10 @@ import java.util.Map;
  * The scenario of a freelist model of the manifest, as the Java twin runs
  * it: the CPUs, the elements ({@code pcpu_freelist_populate}, the spec's
  * {@code PopulateEven}), and the script of each context. The scripts are
- * written out here for the models trace validation uses; a script that
- * differs from the model's constants makes every trace fail at its first
- * {@code StartOp}, so the two cannot drift apart silently.
+ * written out here for the models trace validation uses, and
+ * {@link #cfgLines} says which constants of the model's cfg they stand for;
+ * {@link #cfgProblems} (checked by the validation test) finds a scenario that
+ * no longer matches its model's cfg.
  *
  * @param model   the manifest model whose constants the traces are checked under
  * @param nrCpus  {@code NCpus}
@@ -17,18 +18,31 @@ import java.util.Map;
  * @param maxFail {@code MaxFail}: how many injected lock failures a run may have
  * @param scripts per CPU, per context ({@code "task"}, {@code "nmi"}), the operations {@code "pop"}, {@code "push"}
  */
-public record FreelistScenario(String model, int nrCpus, int nrElems, int maxFail,
+public record FreelistScenario(String model, int nrCpus, int nrElems, int maxFail, String scriptsDef,
                                List<Map<String, List<String>>> scripts) {
     private static final List<String> POP_PUSH = List.of("pop", "push");
     private static final List<String> NONE = List.of();
 
     /** fl_safety_small: S_Small, CPU 0's task and its NMI pop and push back; 1 element. */
-    public static final FreelistScenario SAFETY_SMALL = new FreelistScenario("fl_safety_small", 2, 1, 1,
+    public static final FreelistScenario SAFETY_SMALL = new FreelistScenario("fl_safety_small", 2, 1, 1, "S_Small",
             List.of(Map.of("task", POP_PUSH, "nmi", POP_PUSH), Map.of("task", NONE, "nmi", NONE)));
 
     /** fl_safety: S_TasksAndNmi0, both tasks and an NMI on CPU 0 pop and push back; 2 elements. */
-    public static final FreelistScenario SAFETY = new FreelistScenario("fl_safety", 2, 2, 1,
+    public static final FreelistScenario SAFETY = new FreelistScenario("fl_safety", 2, 2, 1, "S_TasksAndNmi0",
             List.of(Map.of("task", POP_PUSH, "nmi", POP_PUSH), Map.of("task", POP_PUSH, "nmi", NONE)));
+
+    /** The constant lines of the model's cfg this scenario stands for (each must be in it). */
+    public List<String> cfgLines() {
+        return List.of("NCpus = " + nrCpus, "NElems = " + nrElems, "MaxFail = " + maxFail, "Populate <- P_Even",
+                "Hands <- H_None", "Scripts <- " + scriptsDef);
+    }
+
+    /** One line per constant of {@link #cfgLines} that the model's cfg file ({@code cfgText}) does not say. */
+    public List<String> cfgProblems(String cfgText) {
+        List<String> lines = cfgText.lines().map(l -> l.replaceAll("\\\\\\*.*$", "").strip()).toList();
+        return cfgLines().stream().filter(l -> !lines.contains(l))
+                .map(l -> model + ": the Java scenario stands for \"" + l + "\", its cfg does not say it").toList();
+    }
 
     /** The script of context {@code ctx} ("task" or "nmi") of CPU {@code cpu}. */
     public List<String> script(int cpu, String ctx) {

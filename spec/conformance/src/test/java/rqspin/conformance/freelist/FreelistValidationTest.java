@@ -70,7 +70,9 @@ class FreelistValidationTest {
     void recordedRunsOfTheTwinAreBehavioursOfTheSpec() throws Exception {
         Manifest manifest = Manifest.load(SPEC.resolve("models.json"));
         for (FreelistScenario sc : List.of(FreelistScenario.SAFETY_SMALL, FreelistScenario.SAFETY)) {
-            List<Twin.Recorded> runs = realRuns(sc, 12, 0.25);
+            Manifest.Model m = model(manifest, sc.model());
+            assertEquals(List.of(), sc.cfgProblems(java.nio.file.Files.readString(manifest.dir().resolve(m.config()))));
+            List<Twin.Recorded> runs = realRuns(sc, 10, 0.25);
             // the runs cover what the spec's lock contract has: injected timeouts and the NMI's AA
             assertTrue(runs.stream().anyMatch(r -> logHas(r, "= -ETIMEDOUT \\(injected\\)")), "an injected failure");
             assertTrue(runs.stream().anyMatch(r -> logHas(r, "= -EDEADLK")), "an AA of the NMI (-EDEADLK)");
@@ -84,6 +86,16 @@ class FreelistValidationTest {
             System.out.println("FIGURES-FL validate " + sc.model() + " " + runs.size() + " runs " + events
                     + " events: all accepted");
         }
+    }
+
+    @Test
+    void aScenarioThatDriftedFromItsModelsCfgIsFound() throws Exception {
+        Manifest manifest = Manifest.load(SPEC.resolve("models.json"));
+        String cfg = java.nio.file.Files.readString(manifest.dir().resolve(model(manifest, "fl_safety").config()));
+        FreelistScenario s = FreelistScenario.SAFETY;
+        assertEquals(List.of(), s.cfgProblems(cfg));
+        FreelistScenario drifted = new FreelistScenario(s.model(), s.nrCpus(), 3, s.maxFail(), "S_All", s.scripts());
+        assertEquals(2, drifted.cfgProblems(cfg).size(), drifted.cfgProblems(cfg).toString());
     }
 
     /** mutation, a line of the run's log that shows the run reaches the mutated code, the step it is rejected at. */
@@ -135,6 +147,8 @@ class FreelistValidationTest {
                 }
             }
             assertTrue(rejected > 0, mu[0] + ": no run rejected");
+            System.out.println("JAVA-MUTANT-FL " + mu[0] + ": " + rejected + " of "
+                    + of.stream().filter(x -> x == mu).count() + " runs rejected");
         }
         for (int i = mutantRuns; i < runs.size(); i++) {
             assertTrue(out.get(i).accepted(), rejection(runs.get(i), out.get(i)));
