@@ -81,14 +81,38 @@ public final class FreelistRecorder {
     private boolean dropped;
     private final List<Throwable> errors = new ArrayList<>();
 
+    /** A step a replay makes the twin take: the context, the action, and whether its lock attempt is to fail. */
+    public record Forced(int cpu, String ctx, String action, boolean inject) {}
+
+    private List<Forced> forced;
+    private int forcedAt;
+    private String mismatch;
+
     private FreelistRecorder(FreelistScenario sc, long seed, double pInject, Mutation mutation) {
         this.sc = sc;
         this.rnd = new Random(seed);
         this.pInject = pInject;
         this.machine = Machine.of(sc.nrCpus());
         this.fl = PcpuFreelist.mutant(machine, Version.V6_15, mutation).stopFallbackAfter(64);
-        for (PcpuFreelist.Node n : fl.populate(sc.nrElems())) {
-            nodes.put(n.id(), n);
+        if (sc.populate() == null) {
+            for (PcpuFreelist.Node n : fl.populate(sc.nrElems())) {
+                nodes.put(n.id(), n);
+            }
+        } else {
+            for (PcpuFreelist.Node n : fl.newNodes(sc.nrElems())) {
+                nodes.put(n.id(), n);
+            }
+            for (int d = 0; d < sc.nrCpus(); d++) { // each head's list, pushed last node first on its own CPU
+                List<Integer> l = sc.populate().get(d);
+                Cpu cpu = machine.attach(d);
+                try {
+                    for (int k = l.size() - 1; k >= 0; k--) {
+                        fl.push(cpu, nodes.get(l.get(k)));
+                    }
+                } finally {
+                    cpu.detach();
+                }
+            }
         }
         int n = sc.nrCpus();
         owner = new int[n];
@@ -113,6 +137,46 @@ public final class FreelistRecorder {
     public static Twin.Recorded run(FreelistScenario sc, long seed, double pInject, Mutation mutation) {
         return new FreelistRecorder(sc, seed, pInject, mutation).record(seed, mutation);
     }
+
+    /**
+     * What a replay gives: the events the twin recorded for the steps it took
+     * (observed as in a recorded run), its steps, why it stopped early (null
+     * when it took every forced step), and the gates the CPUs wait at after
+     * the last step (the values known there: a {@code StartOp}'s hand and the
+     * result of the context's last pop).
+     */
+    public record Replay(List<TraceValidation.Event> events, List<String> log, String mismatch,
+                         List<TraceValidation.Event> waiting) {}
+
+    /**
+     * Makes the twin take exactly {@code steps}, in order (a spec trace), with
+     * the NMI of each CPU arriving where the trace starts it: before the
+     * task's gate {@code nmiAt[cpu]} (the number of the task's steps before
+     * the NMI's first; never if none).
+     */
+    public static Replay replay(FreelistScenario sc, List<Forced> steps, Mutation mutation) {
+        FreelistRecorder r = new FreelistRecorder(sc, 0, 0, mutation);
+        r.forced = List.copyOf(steps);
+        for (int c = 0; c < sc.nrCpus(); c++) {
+            int k = 0;
+            boolean found = false;
+            for (Forced f : steps) {
+                if (f.cpu() != c) {
+                    continue;
+                }
+                if (f.ctx().equals("nmi")) {
+                    found = true;
+                    break;
+                }
+                k++;
+            }
+            r.nmiAt[c] = found ? k : Integer.MAX_VALUE;
+        }
+        r.record(0, mutation);
+        return new Replay(List.copyOf(r.events), List.copyOf(r.log), r.mismatch, List.copyOf(r.waitingAtEnd));
+    }
+
+    private final List<TraceValidation.Event> waitingAtEnd = new ArrayList<>();
 
     private Twin.Recorded record(long seed, Mutation mutation) {
         List<Thread> threads = new ArrayList<>();
@@ -153,7 +217,7 @@ public final class FreelistRecorder {
     private void cpuThread(int c) {
         Cpu cpu = machine.attach(c);
         try {
-            Ctx task = new Ctx();
+            Ctx task = new Ctx(sc.hand(c, "task"));
             boolean[] nmiRan = {false};
             runScript(cpu, "task", task, nmiRan);
             if (!nmiRan[0]) {
@@ -179,9 +243,13 @@ public final class FreelistRecorder {
 
     /** A context's hand (node numbers, the last taken last) and the last pop's result. */
     private static final class Ctx {
-        final List<Integer> hand = new ArrayList<>();
+        final List<Integer> hand;
         int lastRet;
         int taskGates;
+
+        Ctx(List<Integer> start) {
+            hand = new ArrayList<>(start);
+        }
     }
 
     private final Map<Integer, Ctx> taskCtx = new HashMap<>();
@@ -223,7 +291,7 @@ public final class FreelistRecorder {
         if (sc.script(cpu.id(), "nmi").isEmpty()) {
             return;
         }
-        cpu.runNested(Context.NMI, () -> runScript(cpu, "nmi", new Ctx(), nmiRan));
+        cpu.runNested(Context.NMI, () -> runScript(cpu, "nmi", new Ctx(sc.hand(cpu.id(), "nmi")), nmiRan));
     }
 
     /** A gate: the NMI may arrive first (at a task's gate), then the step waits for the scheduler. */
@@ -338,11 +406,47 @@ public final class FreelistRecorder {
                 (waits ? blocked : ready).add(p);
             }
             if (ready.isEmpty() && blocked.isEmpty()) {
+                if (forced != null && forcedAt < forced.size()) {
+                    mismatch = "every CPU of the twin ended before step " + (forcedAt + 1) + " " + forced.get(forcedAt);
+                }
                 return true; // every CPU ended
             }
             Park go;
             boolean inject;
-            if (!ready.isEmpty()) {
+            if (forced != null) {
+                if (forcedAt == forced.size()) {
+                    for (Park p : pending) {
+                        if (p != null) {
+                            waitingAtEnd.add(new TraceValidation.Event(p.action(),
+                                    List.of(String.valueOf(p.cpu()), "\"" + p.ctx() + "\""), p.known()));
+                        }
+                    }
+                    dropped = true;
+                    notifyAll();
+                    return false;
+                }
+                Forced f = forced.get(forcedAt);
+                go = null;
+                for (Park p : pending) {
+                    if (p != null && p.cpu() == f.cpu() && p.ctx().equals(f.ctx()) && p.action().equals(f.action())) {
+                        go = p;
+                    }
+                }
+                if (go == null) {
+                    List<String> at = new ArrayList<>();
+                    for (Park p : pending) {
+                        if (p != null) {
+                            at.add("cpu" + p.cpu() + " " + p.ctx() + " at " + p.action());
+                        }
+                    }
+                    mismatch = "step " + (forcedAt + 1) + ": the twin cannot take " + f + ": its CPUs wait at " + at;
+                    dropped = true;
+                    notifyAll();
+                    return false;
+                }
+                forcedAt++;
+                inject = f.inject();
+            } else if (!ready.isEmpty()) {
                 go = ready.get(rnd.nextInt(ready.size()));
                 inject = go.attempt() && owner[go.head()] < 0 && injected < sc.maxFail() && rnd.nextDouble() < pInject;
             } else if (injected < sc.maxFail()) {

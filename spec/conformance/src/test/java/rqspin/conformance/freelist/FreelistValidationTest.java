@@ -94,7 +94,8 @@ class FreelistValidationTest {
         String cfg = java.nio.file.Files.readString(manifest.dir().resolve(model(manifest, "fl_safety").config()));
         FreelistScenario s = FreelistScenario.SAFETY;
         assertEquals(List.of(), s.cfgProblems(cfg));
-        FreelistScenario drifted = new FreelistScenario(s.model(), s.nrCpus(), 3, s.maxFail(), "S_All", s.scripts());
+        FreelistScenario drifted = new FreelistScenario(s.model(), s.nrCpus(), 3, s.maxFail(), s.populateDef(),
+                s.populate(), s.handsDef(), s.hands(), "S_All", s.scripts());
         assertEquals(2, drifted.cfgProblems(cfg).size(), drifted.cfgProblems(cfg).toString());
     }
 
