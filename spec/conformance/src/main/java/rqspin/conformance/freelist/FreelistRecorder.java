@@ -232,12 +232,16 @@ public final class FreelistRecorder {
                 notifyAll();
             }
         } finally {
+            boolean drop;
             synchronized (this) {
                 finishRunning();
                 finished[c] = true;
                 notifyAll();
+                drop = dropped;
             }
-            cpu.detach();
+            if (!drop) {
+                cpu.detach(); // a dropped run may end with a lock held: its Machine is thrown away
+            }
         }
     }
 
