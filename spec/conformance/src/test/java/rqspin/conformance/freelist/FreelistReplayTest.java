@@ -71,6 +71,8 @@ class FreelistReplayTest {
         }
         Manifest manifest = Manifest.load(FreelistValidationTest.SPEC.resolve("models.json"));
         Manifest.Model m = manifest.select(List.of(model)).get(0);
+        assertEquals(List.of(), SCENARIOS.get(model).cfgProblems(
+                java.nio.file.Files.readString(manifest.dir().resolve(m.config()))));
         TlcResult r = Tlc.run(manifest, m, "1", FreelistValidationTest.work("replay").resolve(model + ".log"), null,
                 true);
         assertEquals(m.expected(), r.verdict(), model + ": TLC's verdict");
