@@ -92,7 +92,9 @@ public final class FreelistRecorder {
         this.sc = sc;
         this.rnd = new Random(seed);
         this.pInject = pInject;
-        this.machine = Machine.of(sc.nrCpus());
+        // a long timeout: no recorded attempt waits for another CPU, so the only real failure is the AA of an
+        // NMI, which must be seen as -EDEADLK even if a loaded machine deschedules the CPU thread for long
+        this.machine = Machine.builder(sc.nrCpus()).timeoutNanos(60_000_000_000L).build();
         this.fl = PcpuFreelist.mutant(machine, Version.V6_15, mutation).stopFallbackAfter(64);
         if (sc.populate() == null) {
             for (PcpuFreelist.Node n : fl.populate(sc.nrElems())) {
