@@ -2,11 +2,11 @@ package rqspin.maps.freelist;
 
 /**
  * Seeded bugs of the Java twin, each kept with the test that catches it
- * (package-private: only tests in this package can build a mutated free
- * list). The spec's mutants (spec/freelist/MCPcpuFreelist.tla) are the same
- * bugs in the model.
+ * (impl's stress test, and spec/conformance's trace validation, which builds
+ * a mutated free list with {@link PcpuFreelist#mutant}). The spec's mutants
+ * (spec/freelist/MCPcpuFreelist.tla) are the same bugs in the model.
  */
-enum Mutation {
+public enum Mutation {
     /** The kernel's code. */
     NONE,
     /** A push whose first attempt fails drops the node instead of looping over the other heads. */

@@ -147,6 +147,14 @@ public final class PcpuFreelist {
         this(machine, version, Mutation.NONE);
     }
 
+    /**
+     * A free list with a seeded bug ({@link Mutation}): for tests that show a
+     * check catches it, never for use.
+     */
+    public static PcpuFreelist mutant(Machine machine, Version version, Mutation mutation) {
+        return new PcpuFreelist(machine, version, mutation);
+    }
+
     PcpuFreelist(Machine machine, Version version, Mutation mutation) {
         this.machine = Objects.requireNonNull(machine, "machine");
         Objects.requireNonNull(version, "version");
