@@ -132,7 +132,7 @@ public final class Conform implements Callable<Integer> {
         public Integer call() throws Exception {
             Manifest m = parent.manifest();
             List<Manifest.Model> chosen = m.select(models.isEmpty() ? List.of("ci") : models);
-            // by default only the mechanisms with a Java twin (freelist has none yet); a model named is checked
+            // by default only the mechanisms with a registered Java twin (freelist has its conformance tests, not a Twin yet); a model named is checked
             chosen.removeIf(x -> x.expected().kind() == Verdict.Kind.PASS
                     || (models.isEmpty() && Twins.of(x.mechanism()).isEmpty()));
             skipUnrunnable(m, chosen, models.isEmpty());
