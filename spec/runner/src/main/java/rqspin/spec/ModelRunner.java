@@ -77,6 +77,23 @@ public final class ModelRunner {
                 + " expected to pass (default: auto; a model expecting a violation runs on one, deterministically)")
         String workers = "auto";
 
+        @Option(names = "--distributed", paramLabel = "N", description = "run each model on TLC's distributed mode:"
+                + " one TLC server and N worker processes on this machine (0: the server only; it prints how to start"
+                + " workers elsewhere); no model with temporal properties (spec/README.md)")
+        Integer distributed;
+
+        @Option(names = "--worker-threads", paramLabel = "T", description = "threads per distributed worker (default: 1)")
+        Integer workerThreads;
+
+        @Option(names = "--port", paramLabel = "P", description = "the distributed server's RMI registry port"
+                + " (default: a free one)")
+        Integer port;
+
+        @Option(names = "--host", paramLabel = "NAME", arity = "0..1", fallbackValue = "", description = "the name"
+                + " under which workers on other machines reach the distributed server (without a value: this"
+                + " machine's name; default: 127.0.0.1, this machine only)")
+        String host;
+
         @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json)")
         Path manifest;
 
@@ -132,6 +149,32 @@ public final class ModelRunner {
         if (!o.workers.equals("auto") && !o.workers.matches("[1-9][0-9]{0,3}")) {
             throw new UsageException("--workers takes a positive number or 'auto', not '" + o.workers + "'");
         }
+        if (o.distributed == null && (o.port != null || o.host != null || o.workerThreads != null)) {
+            throw new UsageException((o.port != null ? "--port" : o.host != null ? "--host" : "--worker-threads")
+                    + " goes only with --distributed");
+        }
+        if (o.distributed != null) {
+            if (o.distributed < 0 || o.distributed > 64) {
+                throw new UsageException("--distributed takes 0 to 64 workers, not " + o.distributed);
+            }
+            if (o.workerThreads != null && (o.workerThreads < 1 || o.workerThreads > 1024)) {
+                throw new UsageException("--worker-threads takes 1 to 1024, not " + o.workerThreads);
+            }
+            if (o.port != null && (o.port < 1024 || o.port > 65535)) {
+                throw new UsageException("--port takes 1024 to 65535, not " + o.port);
+            }
+            if (o.host != null && !o.host.isEmpty() && !o.host.matches("[A-Za-z0-9._:-]+")) {
+                throw new UsageException("--host: not a host name or address: '" + o.host + "'");
+            }
+            if (o.record) {
+                throw new UsageException("--record stores the numbers of single-process runs; it cannot go with"
+                        + " --distributed");
+            }
+            if (!o.workers.equals("auto")) {
+                throw new UsageException("--workers sets TLC threads of a single-process run; with --distributed"
+                        + " use --worker-threads");
+            }
+        }
         if (o.manifest == null) {
             o.manifest = defaultManifest();
         }
@@ -185,6 +228,31 @@ public final class ModelRunner {
                 return 0;
             }
             manifest.checkFiles(chosen);
+            if (o.distributed != null) {
+                List<String> temporal = new ArrayList<>();
+                for (Manifest.Model m : chosen) {
+                    try {
+                        if (TemporalCheck.hasTemporalProperties(manifest, m)) {
+                            temporal.add(m.name());
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new UsageException("--distributed: cannot read the properties of " + m.name() + ": "
+                                + e.getMessage());
+                    }
+                }
+                if (!temporal.isEmpty()) {
+                    throw new UsageException("--distributed: TLC 2.18's distributed mode skips temporal properties;"
+                            + " these models check some: " + String.join(", ", temporal));
+                }
+                if (o.host != null && o.host.isEmpty()) {
+                    try {
+                        o.host = Distributed.thisHost();
+                    } catch (IOException e) {
+                        throw new UsageException("--host: this machine has no name (" + e.getMessage()
+                                + "); give one");
+                    }
+                }
+            }
             if (o.pages) {
                 for (Manifest.Model m : chosen) {
                     if (!FindingPages.hasPage(m)) {
@@ -348,7 +416,14 @@ public final class ModelRunner {
             progress.start(m.name(), index + 1, chosen.size());
             TlcResult r;
             try {
-                r = Tlc.run(manifest, m, o.workers, log, progress.tlcLines(m.name()), deterministic);
+                if (o.distributed != null) {
+                    Distributed.Setup setup = new Distributed.Setup(o.distributed,
+                            o.workerThreads == null ? 1 : o.workerThreads, o.port == null ? 0 : o.port,
+                            o.host == null ? Distributed.LOOPBACK : o.host);
+                    r = Distributed.run(manifest, m, setup, log, progress.tlcLines(m.name()), err);
+                } else {
+                    r = Tlc.run(manifest, m, o.workers, log, progress.tlcLines(m.name()), deterministic);
+                }
             } catch (IOException e) {
                 r = failed("cannot run TLC: " + e.getMessage());
             } catch (InterruptedException e) {
