@@ -94,7 +94,22 @@ public final class ModelRunner {
                 + " machine's name; default: 127.0.0.1, this machine only)")
         String host;
 
-        @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json)")
+        @Option(names = "--simulate", description = "run the chosen models in TLC's random simulation, invariants only"
+                + " (default manifest: spec/simulation.json; a model's budget is its \"simulate\" field)")
+        boolean simulate;
+
+        @Option(names = "--seed", paramLabel = "N", description = "with --simulate: the random seed")
+        Long seed;
+
+        @Option(names = "--depth", paramLabel = "D", description = "with --simulate: the longest behaviour, in steps")
+        Integer depth;
+
+        @Option(names = "--budget", paramLabel = "SECONDS", description = "with --simulate: how long each model"
+                + " is simulated")
+        Integer budget;
+
+        @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json;"
+                + " with --simulate, spec/simulation.json)")
         Path manifest;
 
         @Option(names = "--traces", paramLabel = "DIR", description = "where traces, diagrams and TLC logs go"
@@ -149,6 +164,26 @@ public final class ModelRunner {
         if (!o.workers.equals("auto") && !o.workers.matches("[1-9][0-9]{0,3}")) {
             throw new UsageException("--workers takes a positive number or 'auto', not '" + o.workers + "'");
         }
+        if (!o.simulate && (o.seed != null || o.depth != null || o.budget != null)) {
+            throw new UsageException((o.seed != null ? "--seed" : o.depth != null ? "--depth" : "--budget")
+                    + " goes only with --simulate");
+        }
+        if (o.simulate) {
+            if (o.distributed != null || o.record || o.pages) {
+                throw new UsageException("--simulate cannot go with " + (o.distributed != null ? "--distributed"
+                        : o.record ? "--record" : "--pages"));
+            }
+            if (o.depth != null && (o.depth < 1 || o.depth > 100_000)) {
+                throw new UsageException("--depth takes 1 to 100000 steps, not " + o.depth);
+            }
+            if (o.budget != null && (o.budget < 1 || o.budget > 86_400)) {
+                throw new UsageException("--budget takes 1 to 86400 seconds, not " + o.budget);
+            }
+            if (!o.workers.equals("auto")) {
+                throw new UsageException("--simulate runs one TLC worker (so that a seed gives the same behaviours);"
+                        + " it cannot go with --workers");
+            }
+        }
         if (o.distributed == null && (o.port != null || o.host != null || o.workerThreads != null)) {
             throw new UsageException((o.port != null ? "--port" : o.host != null ? "--host" : "--worker-threads")
                     + " goes only with --distributed");
@@ -176,7 +211,7 @@ public final class ModelRunner {
             }
         }
         if (o.manifest == null) {
-            o.manifest = defaultManifest();
+            o.manifest = o.simulate ? defaultManifest().resolveSibling("simulation.json") : defaultManifest();
         }
         int modes = (o.list ? 1 : 0) + (o.markdown ? 1 : 0) + (o.updateReadme ? 1 : 0);
         if (modes > 1) {
@@ -228,6 +263,24 @@ public final class ModelRunner {
                 return 0;
             }
             manifest.checkFiles(chosen);
+            for (Manifest.Model m : chosen) {
+                if (!o.simulate && m.simulate() != null && !(o.list || o.markdown || o.updateReadme)) {
+                    throw new UsageException("model " + m.name() + " is simulation-only: spec/run-models --simulate "
+                            + m.name());
+                }
+                if (o.simulate) {
+                    try {
+                        if (TemporalCheck.hasTemporalProperties(manifest, m)) {
+                            throw new UsageException("--simulate checks invariants and action properties only, and "
+                                    + m.config() + " lists a temporal property (TLC 2.18 reports false violations of"
+                                    + " temporal properties in simulation)");
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new UsageException("model " + m.name() + ": cannot read the properties of " + m.config()
+                                + ": " + e.getMessage());
+                    }
+                }
+            }
             if (o.distributed != null) {
                 List<String> temporal = new ArrayList<>();
                 for (Manifest.Model m : chosen) {
@@ -314,7 +367,12 @@ public final class ModelRunner {
 
     /** One model's outcome. */
     record Outcome(Manifest.Model model, Group group, TlcResult result, boolean ok, Path log, List<Path> traceFiles,
-                   String summary, Path page, List<String> pageProblems) {}
+                   String summary, Path page, List<String> pageProblems, SimulationRun.Stats simulation) {
+        Outcome(Manifest.Model model, Group group, TlcResult result, boolean ok, Path log, List<Path> traceFiles,
+                String summary, Path page, List<String> pageProblems) {
+            this(model, group, result, ok, log, traceFiles, summary, page, pageProblems, null);
+        }
+    }
 
     /** A run of the chosen models: the table as they finish, then the notes and the count. */
     static final class Run {
@@ -415,8 +473,14 @@ public final class ModelRunner {
             boolean deterministic = m.expected().kind() != Verdict.Kind.PASS;
             progress.start(m.name(), index + 1, chosen.size());
             TlcResult r;
+            SimulationRun.Stats sim = null;
             try {
-                if (o.distributed != null) {
+                if (o.simulate) {
+                    SimulationRun.Outcome so = SimulationRun.run(manifest, m,
+                            SimulationRun.budget(m, o.depth, o.budget, o.seed), log, progress.tlcLines(m.name()));
+                    r = so.result();
+                    sim = so.stats();
+                } else if (o.distributed != null) {
                     Distributed.Setup setup = new Distributed.Setup(o.distributed,
                             o.workerThreads == null ? 1 : o.workerThreads, o.port == null ? 0 : o.port,
                             o.host == null ? Distributed.LOOPBACK : o.host);
@@ -445,7 +509,7 @@ public final class ModelRunner {
                     files.addAll(TraceWriter.diagramPaths(traces, m.name()));
                     summary = TraceDiagrams.of(m, r).summary();
                 }
-                if (ok && FindingPages.hasPage(m) && !r.trace().isEmpty()) {
+                if (ok && !o.simulate && FindingPages.hasPage(m) && !r.trace().isEmpty()) {
                     page = FindingPages.pagePath(manifest, m);
                     if (o.pages) {
                         FindingPages.write(manifest, m, r);
@@ -460,13 +524,16 @@ public final class ModelRunner {
                 err.println(NAME + ": cannot write results of " + m.name() + ": " + e.getMessage());
                 ok = false;
             }
-            return new Outcome(m, group(m), r, ok, log, files, summary, page, pageProblems);
+            return new Outcome(m, group(m), r, ok, log, files, summary, page, pageProblems, sim);
         }
 
         private void notes(List<Outcome> done) {
             List<String> notes = new ArrayList<>();
             for (Outcome oc : done) {
                 String name = oc.model().name();
+                if (oc.simulation() != null) {
+                    notes.add("  " + name + ": " + oc.simulation().line());
+                }
                 if (!oc.traceFiles().isEmpty()) {
                     notes.add("  " + oc.summary());
                     notes.add("    trace " + rel(oc.traceFiles().get(0)) + " (.json, .diagram.txt, .svg beside)");
