@@ -132,11 +132,18 @@ final class Distributed {
      */
     static TlcResult run(Manifest manifest, Manifest.Model model, Setup setup, Path log, PrintStream progress,
                          PrintStream announce) throws IOException, InterruptedException {
+        return run(manifest, model, setup, log, progress, announce, cmd -> cmd);
+    }
+
+    /** {@link #run}, with the server's command line edited by {@code edit} (tests: a runner that forgets a flag). */
+    static TlcResult run(Manifest manifest, Manifest.Model model, Setup setup, Path log, PrintStream progress,
+                         PrintStream announce, java.util.function.UnaryOperator<List<String>> edit)
+            throws IOException, InterruptedException {
         long start = System.nanoTime();
         Files.createDirectories(log.getParent());
         for (int attempt = 0; ; attempt++) {
             int port = setup.port() > 0 ? setup.port() : freePort();
-            Served s = serve(manifest, model, setup, port, log, progress, announce);
+            Served s = serve(manifest, model, setup, port, log, progress, announce, edit);
             if (s.portTaken() && setup.port() == 0 && attempt < 3) {
                 continue; // another process took the free port between our look and the server's bind
             }
@@ -148,10 +155,12 @@ final class Distributed {
     record Served(int exit, List<String> output, boolean portTaken) {}
 
     private static Served serve(Manifest manifest, Manifest.Model model, Setup setup, int port, Path log,
-                                PrintStream progress, PrintStream announce) throws IOException, InterruptedException {
+                                PrintStream progress, PrintStream announce,
+                                java.util.function.UnaryOperator<List<String>> edit)
+            throws IOException, InterruptedException {
         Path meta = Files.createTempDirectory("rqspin-tlc-" + model.name() + "-dist-");
         Path spec = specCopy(manifest, model, meta);
-        List<String> cmd = serverCommand(manifest, model, meta, port, setup.host());
+        List<String> cmd = edit.apply(serverCommand(manifest, model, meta, port, setup.host()));
         Process server = Tlc.start(cmd, spec, meta, null);
         List<Process> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
         boolean[] workersGone = new boolean[1];
@@ -300,6 +309,27 @@ final class Distributed {
         }
         return new TlcResult(single.exitCode(), single.verdict(), numbers.generated(), numbers.distinct(),
                 single.depth(), total, workers, single.trace(), single.loop(), single.errors());
+    }
+
+    /**
+     * How a distributed run differs from the single-process run of the same model: the verdict, and
+     * for a model that passes the distinct states (a complete search finds them all), for a violation
+     * the trace (actions and states). Empty when they agree.
+     */
+    static List<String> differences(TlcResult single, TlcResult distributed) {
+        List<String> d = new ArrayList<>();
+        if (!single.verdict().equals(distributed.verdict())) {
+            d.add("verdict: single-process " + single.verdict() + ", distributed " + distributed.verdict());
+        }
+        if (single.verdict().kind() == Verdict.Kind.PASS && !java.util.Objects.equals(single.distinct(),
+                distributed.distinct())) {
+            d.add("distinct states: single-process " + single.distinct() + ", distributed " + distributed.distinct());
+        }
+        if (single.verdict().kind() != Verdict.Kind.PASS && !single.trace().equals(distributed.trace())) {
+            d.add("trace: single-process " + single.trace().size() + " states, distributed "
+                    + distributed.trace().size() + " states, not the same");
+        }
+        return d;
     }
 
     /** The name under which other machines reach this one (for {@code --host} without a value). */
