@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * <p>Each model names a module and a config (paths relative to the manifest's
  * directory), a size class ({@code ci}: under 60 s on a 2-core machine,
  * checked by {@code mvn verify}; {@code full}: longer), its expected verdict,
- * and the size and time TLC reported at its last recorded run. The manifest is
+ * and the size and time TLC reported at its last recorded run; a
+ * simulation-only model also has its budget ({@code "simulate"}, {@link Simulate};
+ * {@code spec/simulation.json}). The manifest is
  * validated as a whole when loaded: a bad entry is a {@link UsageException}
  * naming the model and the field, before any model runs.
  *

@@ -94,7 +94,8 @@ public final class ModelRunner {
                 + " machine's name; default: 127.0.0.1, this machine only)")
         String host;
 
-        @Option(names = "--simulate", description = "run the chosen models in TLC's random simulation, invariants only"
+        @Option(names = "--simulate", description = "run the chosen models in TLC's random simulation (invariants and action"
+                + " properties)"
                 + " (default manifest: spec/simulation.json; a model's budget is its \"simulate\" field)")
         boolean simulate;
 

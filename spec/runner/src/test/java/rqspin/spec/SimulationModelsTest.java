@@ -98,6 +98,22 @@ class SimulationModelsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theJsonOfASimulationFollowsTheSchema() throws Exception {
+        ModelRunnerTest.Run r = ModelRunnerTest.run("--manifest", ModelRunnerTest.TLA.resolve("models.json").toString(),
+                "--traces", tmp.resolve("traces").toString(), "--simulate", "--budget", "3", "--depth", "20",
+                "--json", "counter_invariant");
+        assertEquals(0, r.code(), r.err());
+        java.util.Map<String, Object> out = (java.util.Map<String, Object>) Json.parse(r.out());
+        assertEquals(List.of(), SchemaCheck.check(VerdictReportTest.schema("verdicts.schema.json"), out));
+        java.util.Map<String, Object> model = ((List<java.util.Map<String, Object>>) out.get("models")).get(0);
+        java.util.Map<String, Object> sim = (java.util.Map<String, Object>) model.get("simulation");
+        assertEquals(20L, sim.get("depth"));
+        assertTrue((Long) sim.get("behaviours") >= 1, sim.toString());
+        assertTrue(model.get("trace") != null, "a violation found by simulation has its trace files");
+    }
+
+    @Test
     void badSimulationOptionsAreOneLine() {
         String manifest = ModelRunnerTest.TLA.resolve("models.json").toString();
         ModelRunnerTest.assertOneLineUsageError(ModelRunnerTest.run("--manifest", manifest, "--seed", "3",
