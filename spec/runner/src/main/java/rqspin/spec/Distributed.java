@@ -213,6 +213,11 @@ final class Distributed {
                     progress.println("  " + model.name() + " (distributed): " + line);
                 }
             }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // a worker could not start (or the runner is stopping): the server would wait for it forever
+            server.destroy();
+            workers.forEach(Process::destroy);
+            throw e;
         } finally {
             int exit = server.waitFor();
             Tlc.forget(server);
