@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * <p>Each model names a module and a config (paths relative to the manifest's
  * directory), a size class ({@code ci}: under 60 s on a 2-core machine,
  * checked by {@code mvn verify}; {@code full}: longer), its expected verdict,
- * and the size and time TLC reported at its last recorded run. The manifest is
+ * and the size and time TLC reported at its last recorded run; a
+ * simulation-only model also has its budget ({@code "simulate"}, {@link Simulate};
+ * {@code spec/simulation.json}). The manifest is
  * validated as a whole when loaded: a bad entry is a {@link UsageException}
  * naming the model and the field, before any model runs.
  *
@@ -32,11 +34,23 @@ public final class Manifest {
     /** One model of the manifest. {@code raw} is the JSON object it was read from. */
     public record Model(String name, String mechanism, String module, String config, String size,
                         String variant, String purpose, Verdict expected,
-                        Map<String, Object> recorded, Map<String, Object> raw) {}
+                        Map<String, Object> recorded, Map<String, Object> raw, Simulate simulate) {
+        public Model(String name, String mechanism, String module, String config, String size, String variant,
+                     String purpose, Verdict expected, Map<String, Object> recorded, Map<String, Object> raw) {
+            this(name, mechanism, module, config, size, variant, purpose, expected, recorded, raw, null);
+        }
+    }
+
+    /**
+     * A simulation-only model's budget ({@code "simulate": {"depth": D, "seconds": S, "seed": N}}):
+     * it runs only with {@code --simulate}, behaviours of at most D steps from seed N for S seconds.
+     */
+    public record Simulate(int depth, int seconds, long seed) {}
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Set<String> KEYS = Set.of("name", "mechanism", "module", "config", "size",
-            "variant", "purpose", "expected", "recorded");
+            "variant", "purpose", "expected", "recorded", "simulate");
+    private static final Set<String> SIMULATE_KEYS = Set.of("depth", "seconds", "seed");
 
     private final Path file;
     private final Map<String, Object> root;
@@ -144,7 +158,38 @@ public final class Manifest {
         return new Model(name, string(o, "mechanism", where, false), string(o, "module", where, true),
                 string(o, "config", where, true), size, string(o, "variant", where, true),
                 string(o, "purpose", where, false), new Verdict(kind, property),
-                (Map<String, Object>) rec, o);
+                (Map<String, Object>) rec, o, simulate(o.get("simulate"), where));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Simulate simulate(Object v, String where) throws UsageException {
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Map)) {
+            throw new UsageException(where + ": \"simulate\" must be an object {\"depth\", \"seconds\", \"seed\"}");
+        }
+        Map<String, Object> s = (Map<String, Object>) v;
+        for (String k : s.keySet()) {
+            if (!SIMULATE_KEYS.contains(k)) {
+                throw new UsageException(where + ": unknown field \"simulate." + k + "\"");
+            }
+        }
+        long depth = whole(s, "depth", where, 1, 100_000);
+        long seconds = whole(s, "seconds", where, 1, 86_400);
+        long seed = whole(s, "seed", where, Long.MIN_VALUE, Long.MAX_VALUE);
+        return new Simulate((int) depth, (int) seconds, seed);
+    }
+
+    private static long whole(Map<String, Object> s, String key, String where, long min, long max)
+            throws UsageException {
+        Object v = s.get(key);
+        if (!(v instanceof Long || v instanceof Integer) || ((Number) v).longValue() < min
+                || ((Number) v).longValue() > max) {
+            throw new UsageException(where + ": \"simulate." + key + "\" must be a whole number"
+                    + (min == Long.MIN_VALUE ? "" : " from " + min + " to " + max));
+        }
+        return ((Number) v).longValue();
     }
 
     private static String string(Map<String, Object> o, String key, String where, boolean required)

@@ -77,7 +77,40 @@ public final class ModelRunner {
                 + " expected to pass (default: auto; a model expecting a violation runs on one, deterministically)")
         String workers = "auto";
 
-        @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json)")
+        @Option(names = "--distributed", paramLabel = "N", description = "run each model on TLC's distributed mode:"
+                + " one TLC server and N worker processes on this machine (0: the server only; it prints how to start"
+                + " workers elsewhere); no model with temporal properties (spec/README.md)")
+        Integer distributed;
+
+        @Option(names = "--worker-threads", paramLabel = "T", description = "threads per distributed worker (default: 1)")
+        Integer workerThreads;
+
+        @Option(names = "--port", paramLabel = "P", description = "the distributed server's RMI registry port"
+                + " (default: a free one)")
+        Integer port;
+
+        @Option(names = "--host", paramLabel = "NAME", arity = "0..1", fallbackValue = "", description = "the name"
+                + " under which workers on other machines reach the distributed server (without a value: this"
+                + " machine's name; default: 127.0.0.1, this machine only)")
+        String host;
+
+        @Option(names = "--simulate", description = "run the chosen models in TLC's random simulation (invariants and action"
+                + " properties)"
+                + " (default manifest: spec/simulation.json; a model's budget is its \"simulate\" field)")
+        boolean simulate;
+
+        @Option(names = "--seed", paramLabel = "N", description = "with --simulate: the random seed")
+        Long seed;
+
+        @Option(names = "--depth", paramLabel = "D", description = "with --simulate: the longest behaviour, in steps")
+        Integer depth;
+
+        @Option(names = "--budget", paramLabel = "SECONDS", description = "with --simulate: how long each model"
+                + " is simulated")
+        Integer budget;
+
+        @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json;"
+                + " with --simulate, spec/simulation.json)")
         Path manifest;
 
         @Option(names = "--traces", paramLabel = "DIR", description = "where traces, diagrams and TLC logs go"
@@ -132,8 +165,54 @@ public final class ModelRunner {
         if (!o.workers.equals("auto") && !o.workers.matches("[1-9][0-9]{0,3}")) {
             throw new UsageException("--workers takes a positive number or 'auto', not '" + o.workers + "'");
         }
+        if (!o.simulate && (o.seed != null || o.depth != null || o.budget != null)) {
+            throw new UsageException((o.seed != null ? "--seed" : o.depth != null ? "--depth" : "--budget")
+                    + " goes only with --simulate");
+        }
+        if (o.simulate) {
+            if (o.distributed != null || o.record || o.pages) {
+                throw new UsageException("--simulate cannot go with " + (o.distributed != null ? "--distributed"
+                        : o.record ? "--record" : "--pages"));
+            }
+            if (o.depth != null && (o.depth < 1 || o.depth > 100_000)) {
+                throw new UsageException("--depth takes 1 to 100000 steps, not " + o.depth);
+            }
+            if (o.budget != null && (o.budget < 1 || o.budget > 86_400)) {
+                throw new UsageException("--budget takes 1 to 86400 seconds, not " + o.budget);
+            }
+            if (!o.workers.equals("auto")) {
+                throw new UsageException("--simulate runs one TLC worker (so that a seed gives the same behaviours);"
+                        + " it cannot go with --workers");
+            }
+        }
+        if (o.distributed == null && (o.port != null || o.host != null || o.workerThreads != null)) {
+            throw new UsageException((o.port != null ? "--port" : o.host != null ? "--host" : "--worker-threads")
+                    + " goes only with --distributed");
+        }
+        if (o.distributed != null) {
+            if (o.distributed < 0 || o.distributed > 64) {
+                throw new UsageException("--distributed takes 0 to 64 workers, not " + o.distributed);
+            }
+            if (o.workerThreads != null && (o.workerThreads < 1 || o.workerThreads > 1024)) {
+                throw new UsageException("--worker-threads takes 1 to 1024, not " + o.workerThreads);
+            }
+            if (o.port != null && (o.port < 1024 || o.port > 65535)) {
+                throw new UsageException("--port takes 1024 to 65535, not " + o.port);
+            }
+            if (o.host != null && !o.host.isEmpty() && !o.host.matches("[A-Za-z0-9._:-]+")) {
+                throw new UsageException("--host: not a host name or address: '" + o.host + "'");
+            }
+            if (o.record) {
+                throw new UsageException("--record stores the numbers of single-process runs; it cannot go with"
+                        + " --distributed");
+            }
+            if (!o.workers.equals("auto")) {
+                throw new UsageException("--workers sets TLC threads of a single-process run; with --distributed"
+                        + " use --worker-threads");
+            }
+        }
         if (o.manifest == null) {
-            o.manifest = defaultManifest();
+            o.manifest = o.simulate ? defaultManifest().resolveSibling("simulation.json") : defaultManifest();
         }
         int modes = (o.list ? 1 : 0) + (o.markdown ? 1 : 0) + (o.updateReadme ? 1 : 0);
         if (modes > 1) {
@@ -185,6 +264,49 @@ public final class ModelRunner {
                 return 0;
             }
             manifest.checkFiles(chosen);
+            for (Manifest.Model m : chosen) {
+                if (!o.simulate && m.simulate() != null && !(o.list || o.markdown || o.updateReadme)) {
+                    throw new UsageException("model " + m.name() + " is simulation-only: spec/run-models --simulate "
+                            + m.name());
+                }
+                if (o.simulate) {
+                    try {
+                        if (TemporalCheck.hasTemporalProperties(manifest, m)) {
+                            throw new UsageException("--simulate checks invariants and action properties only, and "
+                                    + m.config() + " lists a temporal property (TLC 2.18 reports false violations of"
+                                    + " temporal properties in simulation)");
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new UsageException("model " + m.name() + ": cannot read the properties of " + m.config()
+                                + ": " + e.getMessage());
+                    }
+                }
+            }
+            if (o.distributed != null) {
+                List<String> temporal = new ArrayList<>();
+                for (Manifest.Model m : chosen) {
+                    try {
+                        if (TemporalCheck.hasTemporalProperties(manifest, m)) {
+                            temporal.add(m.name());
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new UsageException("--distributed: cannot read the properties of " + m.name() + ": "
+                                + e.getMessage());
+                    }
+                }
+                if (!temporal.isEmpty()) {
+                    throw new UsageException("--distributed: TLC 2.18's distributed mode skips temporal properties;"
+                            + " these models check some: " + String.join(", ", temporal));
+                }
+                if (o.host != null && o.host.isEmpty()) {
+                    try {
+                        o.host = Distributed.thisHost();
+                    } catch (IOException e) {
+                        throw new UsageException("--host: this machine has no name (" + e.getMessage()
+                                + "); give one");
+                    }
+                }
+            }
             if (o.pages) {
                 for (Manifest.Model m : chosen) {
                     if (!FindingPages.hasPage(m)) {
@@ -246,7 +368,12 @@ public final class ModelRunner {
 
     /** One model's outcome. */
     record Outcome(Manifest.Model model, Group group, TlcResult result, boolean ok, Path log, List<Path> traceFiles,
-                   String summary, Path page, List<String> pageProblems) {}
+                   String summary, Path page, List<String> pageProblems, SimulationRun.Stats simulation) {
+        Outcome(Manifest.Model model, Group group, TlcResult result, boolean ok, Path log, List<Path> traceFiles,
+                String summary, Path page, List<String> pageProblems) {
+            this(model, group, result, ok, log, traceFiles, summary, page, pageProblems, null);
+        }
+    }
 
     /** A run of the chosen models: the table as they finish, then the notes and the count. */
     static final class Run {
@@ -347,8 +474,21 @@ public final class ModelRunner {
             boolean deterministic = m.expected().kind() != Verdict.Kind.PASS;
             progress.start(m.name(), index + 1, chosen.size());
             TlcResult r;
+            SimulationRun.Stats sim = null;
             try {
-                r = Tlc.run(manifest, m, o.workers, log, progress.tlcLines(m.name()), deterministic);
+                if (o.simulate) {
+                    SimulationRun.Outcome so = SimulationRun.run(manifest, m,
+                            SimulationRun.budget(m, o.depth, o.budget, o.seed), log, progress.tlcLines(m.name()));
+                    r = so.result();
+                    sim = so.stats();
+                } else if (o.distributed != null) {
+                    Distributed.Setup setup = new Distributed.Setup(o.distributed,
+                            o.workerThreads == null ? 1 : o.workerThreads, o.port == null ? 0 : o.port,
+                            o.host == null ? Distributed.LOOPBACK : o.host);
+                    r = Distributed.run(manifest, m, setup, log, progress.tlcLines(m.name()), err);
+                } else {
+                    r = Tlc.run(manifest, m, o.workers, log, progress.tlcLines(m.name()), deterministic);
+                }
             } catch (IOException e) {
                 r = failed("cannot run TLC: " + e.getMessage());
             } catch (InterruptedException e) {
@@ -370,7 +510,7 @@ public final class ModelRunner {
                     files.addAll(TraceWriter.diagramPaths(traces, m.name()));
                     summary = TraceDiagrams.of(m, r).summary();
                 }
-                if (ok && FindingPages.hasPage(m) && !r.trace().isEmpty()) {
+                if (ok && !o.simulate && FindingPages.hasPage(m) && !r.trace().isEmpty()) {
                     page = FindingPages.pagePath(manifest, m);
                     if (o.pages) {
                         FindingPages.write(manifest, m, r);
@@ -385,13 +525,16 @@ public final class ModelRunner {
                 err.println(NAME + ": cannot write results of " + m.name() + ": " + e.getMessage());
                 ok = false;
             }
-            return new Outcome(m, group(m), r, ok, log, files, summary, page, pageProblems);
+            return new Outcome(m, group(m), r, ok, log, files, summary, page, pageProblems, sim);
         }
 
         private void notes(List<Outcome> done) {
             List<String> notes = new ArrayList<>();
             for (Outcome oc : done) {
                 String name = oc.model().name();
+                if (oc.simulation() != null) {
+                    notes.add("  " + name + ": " + oc.simulation().line());
+                }
                 if (!oc.traceFiles().isEmpty()) {
                     notes.add("  " + oc.summary());
                     notes.add("    trace " + rel(oc.traceFiles().get(0)) + " (.json, .diagram.txt, .svg beside)");

@@ -102,43 +102,78 @@ public final class Tlc {
             cmd.addAll(cmd.indexOf("tlc2.TLC") + 1, DETERMINISTIC_FLAGS);
         }
         Path dir = manifest.workDir(model);
-
-        Files.createDirectories(log.getParent());
-        List<String> lines = new ArrayList<>();
         long start = System.nanoTime();
-        Process p;
+        Exec e = exec(cmd, dir, meta, log, progress, model.name());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<String> temporal = Cfg.temporalProperties(manifest.dir().resolve(model.config()));
+        return TlcOutput.parse(e.exit(), e.output(), seconds, temporal);
+    }
+
+    /** What a forked TLC process printed, and its exit code. */
+    record Exec(int exit, List<String> output) {}
+
+    /**
+     * Runs {@code cmd} in {@code dir} as a TLC process of this runner (stopped
+     * by {@link #stopAll}, its {@code meta} directory deleted afterwards),
+     * writes its output with the command line and exit code to {@code log},
+     * echoes its progress lines to {@code progress} (if not null).
+     */
+    static Exec exec(List<String> cmd, Path dir, Path meta, Path log, PrintStream progress, String name)
+            throws IOException, InterruptedException {
+        Process p = start(cmd, dir, meta, null);
+        return finish(p, cmd, meta, log, progress, name);
+    }
+
+    /**
+     * Starts {@code cmd} in {@code dir} as a process of this runner: {@link #stopAll} stops it and deletes
+     * {@code meta}; its output goes to {@code output} (null: to a pipe that {@link #finish} reads).
+     */
+    static Process start(List<String> cmd, Path dir, Path meta, Path output) throws IOException, InterruptedException {
         synchronized (RUNNING) {
             if (stopping) {
                 deleteTree(meta);
                 throw new InterruptedException("the runner is stopping");
             }
-            p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            ProcessBuilder b = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+            if (output != null) {
+                b.redirectOutput(output.toFile());
+            }
+            Process p = b.start();
             RUNNING.put(p, meta);
+            return p;
         }
+    }
+
+    /** Reads the output of {@code p} (started by {@link #start} with a pipe) to its end; see {@link #exec}. */
+    static Exec finish(Process p, List<String> cmd, Path meta, Path log, PrintStream progress, String name)
+            throws IOException, InterruptedException {
+        Files.createDirectories(log.getParent());
+        List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 lines.add(line);
                 if (progress != null && line.startsWith("Progress(")) {
-                    progress.println("  " + model.name() + ": " + line);
+                    progress.println("  " + name + ": " + line);
                 }
             }
         } finally {
             int exit = p.waitFor();
-            synchronized (RUNNING) {
-                RUNNING.remove(p);
-            }
+            forget(p);
             lines.add(0, "# " + String.join(" ", cmd));
             lines.add("# exit code " + exit);
             Files.write(log, lines, StandardCharsets.UTF_8);
             deleteTree(meta);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        List<String> output = lines.subList(1, lines.size() - 1);
-        List<String> temporal = Cfg.temporalProperties(manifest.dir().resolve(model.config()));
-        return TlcOutput.parse(p.exitValue(), output, seconds, temporal);
+        return new Exec(p.exitValue(), List.copyOf(lines.subList(1, lines.size() - 1)));
     }
 
+    /** {@code p} has ended: {@link #stopAll} no longer needs to stop it. */
+    static void forget(Process p) {
+        synchronized (RUNNING) {
+            RUNNING.remove(p);
+        }
+    }
     // ---------------------------------------------------------------- stopping cleanly
 
     /** Every TLC process this JVM started and still runs, with its metadir. */

@@ -12,20 +12,30 @@ import java.util.Map;
  * {@link LocalStorageDiagram} for {@code MCLocalStorage.tla} (a column per
  * process), and a generic one for any other spec (one column, each step's
  * changes). An adapter knows which variable is which CPU or process and
- * which values matter; everything else comes from the trace.
+ * which values matter; everything else comes from the trace. The
+ * simulation modules ({@code SimRqSpinLock.tla}, {@code SimLocalStorage.tla})
+ * extend the MC modules with the same variables and get the same adapters.
  */
 public final class TraceDiagrams {
     private TraceDiagrams() {}
+
+    static boolean isRqSpinLock(String module) {
+        return module.equals("MCRqSpinLock.tla") || module.equals("SimRqSpinLock.tla");
+    }
+
+    static boolean isLocalStorage(String module) {
+        return module.equals("MCLocalStorage.tla") || module.equals("SimLocalStorage.tla");
+    }
 
     /** The diagram of {@code r}'s trace (empty rows when there is none). */
     public static Diagram of(Manifest.Model model, TlcResult r) {
         List<Map<String, TlaValue>> states = parse(r.trace());
         String module = Path.of(model.module()).getFileName().toString();
         try {
-            if (module.equals("MCRqSpinLock.tla")) {
+            if (isRqSpinLock(module)) {
                 return new RqSpinLockDiagram(model, r, states).build();
             }
-            if (module.equals("MCLocalStorage.tla")) {
+            if (isLocalStorage(module)) {
                 return new LocalStorageDiagram(model, r, states).build();
             }
         } catch (RuntimeException e) {
@@ -37,7 +47,7 @@ public final class TraceDiagrams {
     /** What the spec's variable names mean, for the text trace of a mechanism (null: none known). */
     static String glossary(Manifest.Model model) {
         String module = Path.of(model.module()).getFileName().toString();
-        if (module.equals("MCRqSpinLock.tla")) {
+        if (isRqSpinLock(module)) {
             return String.join("\n",
                     "lock[L] = the lock word of L: locked, pending, tail (<<cpu, idx>> of the last queued MCS node; <<>> none)",
                     "node[c][i] = MCS node i of CPU c (rqnodes[i].mcs): locked (0 wait, 1 head, 2 abort), next",
@@ -47,7 +57,7 @@ public final class TraceDiagrams {
                     "  of a failure), idx (its MCS node), prev (the old tail), ts (its deadline: none, unarmed, armed,",
                     "  checked), owns (the locks it holds: ghost)");
         }
-        if (module.equals("MCLocalStorage.tla")) {
+        if (isLocalStorage(module)) {
             return String.join("\n",
                     "sel[x] = selem x: smap, ls (->local_storage), inB/mnext (->map_node: its bucket, next),",
                     "  inL/lnext (->snode: its LS, next), bits (->state), cnt (v3 ->link_cnt), st (live, queued",

@@ -98,6 +98,18 @@ final class VerdictReport {
         } else {
             o.put("trace", null);
         }
+        if (oc.simulation() != null) {
+            SimulationRun.Stats st = oc.simulation();
+            Map<String, Object> sim = new LinkedHashMap<>();
+            sim.put("behaviours", st.behaviours());
+            sim.put("states", st.states());
+            sim.put("seconds", Math.round(st.seconds() * 10) / 10.0);
+            sim.put("statesPerSecond", Math.round(st.statesPerSecond()));
+            sim.put("depth", (long) st.budget().depth());
+            sim.put("budget", (long) st.budget().seconds());
+            sim.put("seed", st.budget().seed());
+            o.put("simulation", sim);
+        }
         if (oc.page() != null) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("path", oc.page().toString());
