@@ -74,7 +74,7 @@ Sym == Permutations(CPUs)
 (* returned on a real deadlock cycle (DeadlockIsReal as a filter), to show a *)
 (* hang that follows a true verdict.                                         *)
 OnlyRealDeadlocks ==
-    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c)
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c, x)
 
 (***************************************************************************)
 (* Known causes, each excluded by a named action constraint so that a model *)
@@ -132,6 +132,19 @@ CascadeVerdict(c, x) == ctx'[c][x].why = "cascade" /\ ctx'[c][x].ret = EDEADLK
 (* nmi_fallback (v6.19 on, by design): an NMI at idx > 0 makes one trylock  *)
 (* and returns -EDEADLK (rq_v619_nmi_fallback).                             *)
 FallbackVerdict(c, x) == ctx'[c][x].why = "fallback"
+(* stale_scan (AbbaScan = "stepwise" only, every version): the ABBA verdict  *)
+(* of a scan whose reads of the remote CPU's table no longer hold when it   *)
+(* decides: the remote's count, or the entry at the top it read, changed   *)
+(* since (its attempt failed, returned and popped meanwhile): a second     *)
+(* -EDEADLK for one ABBA (rq_v615_stale_scan). A filter on the verdict step.*)
+StaleScanVerdict(c, x) ==
+    LET s == ctx[c][x].scan  d == ScanOrder[s.k] IN
+    /\ AbbaScan = "stepwise"
+    /\ ctx'[c][x].why = "ABBA"
+    /\ s.ph = "entry"
+    /\ (s.cnt # Len(rqh[d]) \/ Slot(d, s.cnt) # s.top)
+NoStaleScanVerdict ==
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => ~StaleScanVerdict(c, x)
 (* The verdict-step causes together, for the models of a fixed version that *)
 (* check every property on what the known causes do not explain.          *)
 KnownVerdicts(c, x) == InFlightEntryVerdict(c, x) \/ CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
