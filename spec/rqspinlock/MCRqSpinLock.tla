@@ -148,6 +148,8 @@ NoStaleScanVerdict ==
 (* The verdict-step causes together, for the models of a fixed version that *)
 (* check every property on what the known causes do not explain.          *)
 KnownVerdicts(c, x) == InFlightEntryVerdict(c, x) \/ CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
+(* With the stepwise ABBA scan: and stale_scan. *)
+KnownVerdictsStepwise(c, x) == KnownVerdicts(c, x) \/ StaleScanVerdict(c, x)
 (* The same without one cause, for a model that shows that cause alone.   *)
 VerdictsButInFlight(c, x) == CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
 VerdictsButCascade(c, x) == InFlightEntryVerdict(c, x) \/ FallbackVerdict(c, x)
