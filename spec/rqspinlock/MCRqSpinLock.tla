@@ -135,8 +135,8 @@ FallbackVerdict(c, x) == ctx'[c][x].why = "fallback"
 (* stale_scan (AbbaScan = "stepwise" only, every version): the ABBA verdict  *)
 (* of a scan whose reads of the remote CPU's table no longer hold when it   *)
 (* decides: the remote's count, or the entry at the top it read, changed   *)
-(* since (its attempt failed, returned and popped meanwhile): a second     *)
-(* -EDEADLK for one ABBA (rq_v615_stale_scan). A filter on the verdict step.*)
+(* since (its attempt failed and popped its entry meanwhile): -EDEADLK on  *)
+(* no cycle (rq_v72_stale_scan). A filter on the verdict step.             *)
 StaleScanVerdict(c, x) ==
     LET s == ctx[c][x].scan  d == ScanOrder[s.k] IN
     /\ AbbaScan = "stepwise"

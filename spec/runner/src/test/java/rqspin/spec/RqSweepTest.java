@@ -38,6 +38,15 @@ class RqSweepTest {
         }
     }
 
+    /** With handover_hang excluded, QueueLive is checked as MCSweep's SweepQueueLive; otherwise as itself. */
+    @Test
+    void queueLiveSkipsTheHandoverCutOnlyWhenThatCauseIsExcluded() {
+        assertTrue(RqSweep.invariants(Set.of()).contains(" QueueLive "));
+        assertFalse(RqSweep.invariants(Set.of("in_flight_entry")).contains("SweepQueueLive"));
+        String ex = RqSweep.invariants(Set.of("handover_hang"));
+        assertTrue(ex.contains(" SweepQueueLive ") && !ex.contains(" QueueLive "), ex);
+    }
+
     @Test
     void anUnknownScenarioIsBadUsageAndWritesNothing() {
         Path out = tmp.resolve("out");
@@ -50,7 +59,8 @@ class RqSweepTest {
 
     @Test
     void badVersionsAndNumbersAreBadUsage() {
-        for (String a : List.of("--versions=v6.16", "--cpus=4", "--budget=0", "--frobnicate")) {
+        for (String a : List.of("--versions=v6.16", "--cpus=4", "--budget=0", "--excluded=late_entry,stale",
+                "--frobnicate")) {
             assertThrows(UsageException.class, () -> RqSweep.run(new String[] {a, "--out=" + tmp.resolve("o")},
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)), a);
         }
