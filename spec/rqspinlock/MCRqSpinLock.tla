@@ -74,7 +74,7 @@ Sym == Permutations(CPUs)
 (* returned on a real deadlock cycle (DeadlockIsReal as a filter), to show a *)
 (* hang that follows a true verdict.                                         *)
 OnlyRealDeadlocks ==
-    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c)
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => OnCycle(c, x)
 
 (***************************************************************************)
 (* Known causes, each excluded by a named action constraint so that a model *)
@@ -132,9 +132,24 @@ CascadeVerdict(c, x) == ctx'[c][x].why = "cascade" /\ ctx'[c][x].ret = EDEADLK
 (* nmi_fallback (v6.19 on, by design): an NMI at idx > 0 makes one trylock  *)
 (* and returns -EDEADLK (rq_v619_nmi_fallback).                             *)
 FallbackVerdict(c, x) == ctx'[c][x].why = "fallback"
+(* stale_scan (AbbaScan = "stepwise" only, every version): the ABBA verdict  *)
+(* of a scan whose reads of the remote CPU's table no longer hold when it   *)
+(* decides: the remote's count, or the entry at the top it read, changed   *)
+(* since (its attempt failed and popped its entry meanwhile): -EDEADLK on  *)
+(* no cycle (rq_v72_stale_scan). A filter on the verdict step.             *)
+StaleScanVerdict(c, x) ==
+    LET s == ctx[c][x].scan  d == ScanOrder[s.k] IN
+    /\ AbbaScan = "stepwise"
+    /\ ctx'[c][x].why = "ABBA"
+    /\ s.ph = "entry"
+    /\ (s.cnt # Len(rqh[d]) \/ Slot(d, s.cnt) # s.top)
+NoStaleScanVerdict ==
+    \A c \in CPUs, x \in Ctxs : NewError(c, x, EDEADLK) => ~StaleScanVerdict(c, x)
 (* The verdict-step causes together, for the models of a fixed version that *)
 (* check every property on what the known causes do not explain.          *)
 KnownVerdicts(c, x) == InFlightEntryVerdict(c, x) \/ CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
+(* With the stepwise ABBA scan: and stale_scan. *)
+KnownVerdictsStepwise(c, x) == KnownVerdicts(c, x) \/ StaleScanVerdict(c, x)
 (* The same without one cause, for a model that shows that cause alone.   *)
 VerdictsButInFlight(c, x) == CascadeVerdict(c, x) \/ FallbackVerdict(c, x)
 VerdictsButCascade(c, x) == InFlightEntryVerdict(c, x) \/ FallbackVerdict(c, x)

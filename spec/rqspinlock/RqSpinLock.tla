@@ -1132,20 +1132,29 @@ QuiescentLockWordClean ==
 
 (***************************************************************************)
 (* DeadlockIsReal. Ground truth is ownership (ctx.owns), not the tables.    *)
-(* CPU c waits for CPU d when c's running context is inside an attempt on a *)
-(* lock that a context of d owns (d = c for AA). A real deadlock through c   *)
-(* is a cycle of this relation through c.                                  *)
+(* The waits-for relation is over contexts, every active one counted, the  *)
+(* preempted ones too: a context inside an attempt on a lock it does not   *)
+(* own waits for every context that owns the lock (on its own CPU for AA), *)
+(* and a preempted context waits for the active contexts above it on its   *)
+(* CPU (it runs again only once they have returned). A real deadlock       *)
+(* through context <<c, x>> is a cycle of this relation through it. (Until *)
+(* this version the relation was over CPUs and took only the running       *)
+(* context's wait: the wait of a task preempted by an NMI was invisible,   *)
+(* and a true ABBA with that task was judged false.)                       *)
 (***************************************************************************)
-WaitLock(c) ==
-    IF RunningSet(c) = {} THEN NoLock
-    ELSE LET x == CHOOSE y \in RunningSet(c) : TRUE IN
-         IF ctx[c][x].pc \in AttemptPcs /\ ctx[c][x].lk \notin Range(ctx[c][x].owns)
-         THEN ctx[c][x].lk ELSE NoLock
-WaitsFor(c) == IF WaitLock(c) = NoLock THEN {} ELSE {w[1] : w \in Holders(WaitLock(c))}
-RECURSIVE Reaches(_, _, _)
-Reaches(c, d, k) == \* c is reached from d in at most k waits-for steps
-    k > 0 /\ \E e \in WaitsFor(d) : e = c \/ Reaches(c, e, k - 1)
-OnCycle(c) == Reaches(c, c, Cardinality(CPUs))
+AllCtxs == CPUs \X Ctxs
+CtxWaitLock(w) ==
+    LET r == ctx[w[1]][w[2]] IN
+    IF r.pc \in AttemptPcs /\ r.lk \notin Range(r.owns) THEN r.lk ELSE NoLock
+CtxWaitsFor(w) ==
+    (IF CtxWaitLock(w) = NoLock THEN {} ELSE Holders(CtxWaitLock(w)))
+    \cup (IF Active(w[1], w[2]) /\ ~Runs(w[1], w[2])
+          THEN {<<w[1], y>> : y \in {z \in Ctxs : Prio[z] > Prio[w[2]] /\ Active(w[1], z)}}
+          ELSE {})
+RECURSIVE WaitClosure(_, _)
+WaitClosure(S, k) == \* S and the contexts S waits for, in at most k more steps
+    IF k = 0 THEN S ELSE WaitClosure(S \cup UNION {CtxWaitsFor(w) : w \in S}, k - 1)
+OnCycle(c, x) == <<c, x>> \in WaitClosure(CtxWaitsFor(<<c, x>>), Cardinality(AllCtxs))
 OwnCpuHolds(c, l) == \E x \in Ctxs : l \in Range(ctx[c][x].owns)
 
 NewError(c, x, v) == ctx'[c][x].ret = v /\ ctx[c][x].ret # v
@@ -1157,15 +1166,15 @@ NewError(c, x, v) == ctx'[c][x].ret = v /\ ctx[c][x].ret # v
 (* constraint alone cannot exclude a cause that shows on the verdict step.  *)
 Excused(c, x) == FALSE
 
-(* Every -EDEADLK is returned to a CPU that is on a real deadlock cycle at   *)
-(* the step where the error is decided (strict; see the findings).          *)
+(* Every -EDEADLK is returned to a context that is on a real deadlock cycle *)
+(* at the step where the error is decided (strict; see the findings).      *)
 DeadlockIsReal ==
-    [][\A c \in CPUs, x \in Ctxs : (NewError(c, x, EDEADLK) /\ ~Excused(c, x)) => OnCycle(c)]_vars
+    [][\A c \in CPUs, x \in Ctxs : (NewError(c, x, EDEADLK) /\ ~Excused(c, x)) => OnCycle(c, x)]_vars
 
 (* The same, only for verdicts of check_deadlock_AA / check_deadlock_ABBA.   *)
 DetectionIsReal ==
     [][\A c \in CPUs, x \in Ctxs :
-         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why \in {"AA", "ABBA"} /\ ~Excused(c, x)) => OnCycle(c)]_vars
+         (NewError(c, x, EDEADLK) /\ ctx'[c][x].why \in {"AA", "ABBA"} /\ ~Excused(c, x)) => OnCycle(c, x)]_vars
 
 (***************************************************************************)
 (* What "held" means to check_deadlock_AA. The check reports AA when the    *)

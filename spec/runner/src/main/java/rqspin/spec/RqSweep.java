@@ -31,6 +31,9 @@ public final class RqSweep {
     private RqSweep() {}
 
     static final List<String> VERSIONS = List.of("v6.15", "v6.17", "v6.19", "v7.0", "v7.2");
+    /** MCSweep's CauseNames. */
+    static final List<String> CAUSES = List.of("late_entry", "early_entry", "unlock_window", "failed_entry",
+            "in_flight_entry", "cascade", "nmi_fallback", "nmi_queue_hang", "handover_hang");
     static final String[] MENU = {"None", "OnlyA", "OnlyB", "AThenB", "BThenA"};
     static final int[] TASKS = {2, 3, 4, 5};
     static final int[] NMIS = {1, 2, 3};
@@ -60,6 +63,8 @@ public final class RqSweep {
         int budget = Integer.MAX_VALUE;
         Path spec = Path.of(System.getProperty("rqspin.spec.dir", "spec"));
         Path dir = null;
+        Set<String> only = null;
+        Set<String> preset = new TreeSet<>();
         for (String a : args) {
             if (a.startsWith("--versions=")) {
                 versions = Arrays.asList(a.substring(11).split(","));
@@ -72,12 +77,27 @@ public final class RqSweep {
                 cpus = number(a, 2, 3);
             } else if (a.startsWith("--budget=")) {
                 budget = number(a, 1, Integer.MAX_VALUE);
+            } else if (a.startsWith("--excluded=")) {
+                for (String c : a.substring(11).split(",")) {
+                    if (!CAUSES.contains(c)) {
+                        throw new UsageException("unknown cause " + c + " (known: " + String.join(", ", CAUSES) + ")");
+                    }
+                    preset.add(c);
+                }
+            } else if (a.startsWith("--scenarios=")) {
+                only = new LinkedHashSet<>(Arrays.asList(a.substring(12).split(",")));
             } else if (a.startsWith("--out=")) {
                 dir = Path.of(a.substring(6));
             } else if (a.equals("-h") || a.equals("--help")) {
-                out.println("usage: spec/rqspinlock/sweep [--versions=v6.15,...] [--cpus=2|3] [--budget=N] [--out=DIR]");
+                out.println("usage: spec/rqspinlock/sweep [--versions=v6.15,...] [--cpus=2|3] [--budget=N] [--scenarios=CODE,...]"
+                        + " [--excluded=CAUSE,...] [--out=DIR]");
                 out.println("  sweeps the generated scenarios of MCSweep.tla per version, classifying and excluding");
                 out.println("  each violation's cause until none is left; writes DIR/sweep.md (default spec/target/sweep)");
+                out.println("  --excluded: causes excluded from the start (MCSweep's CauseNames), e.g. to re-run a few");
+                out.println("  scenarios after a full sweep found them");
+                out.println("  --scenarios: only these scenarios, by code (the CPUs' task and NMI menu digits, sorted,");
+                out.println("  as in the trace names: 41_53 is task A>B; task B>A + NMI B); the causes found in");
+                out.println("  the skipped scenarios are then not excluded beforehand");
                 return 0;
             } else {
                 throw new UsageException("unknown argument " + a + " (see --help)");
@@ -86,11 +106,28 @@ public final class RqSweep {
         if (dir == null) {
             dir = spec.resolve("target").resolve("sweep");
         }
-        Files.createDirectories(dir.resolve("cfg"));
         List<int[]> scenarios = scenarios(cpus);
+        if (only != null) {
+            Set<String> known = new LinkedHashSet<>();
+            List<int[]> chosen = new ArrayList<>();
+            for (int[] s : scenarios) {
+                known.add(code(s));
+                if (only.contains(code(s))) {
+                    chosen.add(s);
+                }
+            }
+            for (String o : only) {
+                if (!known.contains(o)) {
+                    throw new UsageException("unknown scenario " + o + " for " + cpus + " CPUs (codes like "
+                            + code(scenarios.get(0)) + ", as in the sweep's trace names)");
+                }
+            }
+            scenarios = chosen;
+        }
         if (scenarios.size() > budget) {
             scenarios = scenarios.subList(0, budget);
         }
+        Files.createDirectories(dir.resolve("cfg"));
         StringBuilder md = new StringBuilder();
         md.append("# rqspinlock cause sweep\n\n").append(scenarios.size()).append(" scenarios of ").append(cpus)
                 .append(" CPUs per version (task: ").append("A, B, A>B, B>A; NMI: none, A, B").append(")\n\n");
@@ -98,7 +135,7 @@ public final class RqSweep {
         boolean unknown = false;
         for (String v : versions) {
             long start = System.nanoTime();
-            Set<String> excluded = new TreeSet<>();
+            Set<String> excluded = new TreeSet<>(preset);
             List<Found> found = new ArrayList<>();
             List<String> news = new ArrayList<>();
             int runs = 0;
@@ -268,7 +305,7 @@ public final class RqSweep {
                 "  Scripts <- S_Gen",
                 "  Excused <- SweepVerdicts",
                 "SPECIFICATION FairSpec",
-                "INVARIANTS " + INVARIANTS,
+                "INVARIANTS " + invariants(excluded),
                 "PROPERTIES " + PROPERTIES,
                 "ACTION_CONSTRAINT SweepConstraint",
                 "CHECK_DEADLOCK FALSE", "");
@@ -291,6 +328,16 @@ public final class RqSweep {
     }
 
     /**
+     * The invariants of a run: with handover_hang excluded, QueueLive is
+     * MCSweep's SweepQueueLive, which does not count the state that the
+     * cause's constraint cuts the step into (TLC checks the invariants of
+     * such a state too).
+     */
+    static String invariants(Set<String> excluded) {
+        return excluded.contains("handover_hang") ? INVARIANTS.replace("QueueLive", "SweepQueueLive") : INVARIANTS;
+    }
+
+    /**
      * The root cause of a violation, from the program counters of the trace
      * (README "Distinct causes"); null when no rule fits.
      */
@@ -300,7 +347,7 @@ public final class RqSweep {
         String pre = t.size() > 1 ? t.get(t.size() - 2).vars().getOrDefault("ctx", "") : last;
         boolean early = VERSIONS.indexOf(version) >= VERSIONS.indexOf("v6.19");
         String p = r.verdict().property() == null ? "" : r.verdict().property();
-        if (r.verdict().kind() == Verdict.Kind.LIVENESS || p.equals("QueueLive")) {
+        if (r.verdict().kind() == Verdict.Kind.LIVENESS || p.equals("QueueLive") || p.equals("SweepQueueLive")) {
             StringBuilder all = new StringBuilder();
             int from = r.loop() != null && !r.loop().stuttering() ? Math.max(0, r.loop().backTo() - 1) : t.size() - 1;
             for (int i = from; i < t.size(); i++) {

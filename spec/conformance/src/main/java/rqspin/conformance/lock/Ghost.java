@@ -147,43 +147,54 @@ final class Ghost {
         return attempt(of(c, x)) != null;
     }
 
-    /** The spec's WaitLock(c): the lock the running context attempts and does not own, or null. */
-    private String waitLock(int c) {
-        Ctx x = running(c);
-        if (x == null) {
-            return null;
-        }
-        Context k = of(c, x);
+    /** The spec's CtxWaitLock: the lock context k attempts and does not own, or null. */
+    private String waitLock(Context k) {
         String l = attempt(k);
         return l != null && !k.owns.contains(l) ? l : null;
     }
 
-    private Set<Integer> waitsFor(int c) {
+    /**
+     * The spec's CtxWaitsFor(<<c, x>>), as indices c * |Ctx| + ordinal: the
+     * owners of the lock the context attempts and does not own, and, when it
+     * is preempted, the active contexts above it on its CPU.
+     */
+    private Set<Integer> waitsFor(int c, Ctx x) {
         Set<Integer> out = new LinkedHashSet<>();
-        String l = waitLock(c);
+        int n = Ctx.values().length;
+        Context k = of(c, x);
+        String l = waitLock(k);
         if (l != null) {
             for (int d = 0; d < sc.nrCpus(); d++) {
                 for (Ctx y : Ctx.values()) {
                     if (of(d, y).owns.contains(l)) {
-                        out.add(d);
+                        out.add(d * n + y.ordinal());
                     }
+                }
+            }
+        }
+        if (k.status == Status.ACTIVE && running(c) != x) {
+            for (Ctx y : Ctx.values()) {
+                if (y.ordinal() > x.ordinal() && of(c, y).status == Status.ACTIVE) {
+                    out.add(c * n + y.ordinal());
                 }
             }
         }
         return out;
     }
 
-    /** The spec's OnCycle(c): c reaches itself in the waits-for relation. */
-    private boolean onCycle(int c) {
+    /** The spec's OnCycle(c, x): context x of c reaches itself in the waits-for relation over contexts. */
+    private boolean onCycle(int c, Ctx x) {
+        int n = Ctx.values().length;
+        int me = c * n + x.ordinal();
         Set<Integer> seen = new LinkedHashSet<>();
-        List<Integer> todo = new ArrayList<>(waitsFor(c));
+        List<Integer> todo = new ArrayList<>(waitsFor(c, x));
         while (!todo.isEmpty()) {
-            int d = todo.remove(todo.size() - 1);
-            if (d == c) {
+            int w = todo.remove(todo.size() - 1);
+            if (w == me) {
                 return true;
             }
-            if (seen.add(d)) {
-                todo.addAll(waitsFor(d));
+            if (seen.add(w)) {
+                todo.addAll(waitsFor(w / n, Ctx.values()[w % n]));
             }
         }
         return false;
@@ -359,10 +370,10 @@ final class Ghost {
         String errno = why.errno(sc.version()) == rqspin.lock.Errno.EDEADLK ? "-EDEADLK" : "-ETIMEDOUT";
         String what = who + "'s res_spin_lock(" + l + ") fails with " + errno + " at " + step + " (" + why + ")";
         if (errno.equals("-EDEADLK")) {
-            if (!onCycle(c)) {
-                found.add("DeadlockIsReal: " + what + ", while " + sc.cpuName(c) + " is on no waits-for cycle");
+            if (!onCycle(c, x)) {
+                found.add("DeadlockIsReal: " + what + ", while " + who + " is on no waits-for cycle");
                 if (why == FailureReason.AA || why == FailureReason.ABBA) {
-                    found.add("DetectionIsReal: " + what + ", with no waits-for cycle through " + sc.cpuName(c));
+                    found.add("DetectionIsReal: " + what + ", with no waits-for cycle through " + who);
                 }
             }
             if (why == FailureReason.AA && !heldHere(c, l)) {
