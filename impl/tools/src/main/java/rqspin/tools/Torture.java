@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The torture run of the lock, after locktorture's {@code raw_res_spin_lock}
- * mode (kernel/locking/locktorture.c, added by "rqspinlock: Add locktorture
- * support", the 6.15 rqspinlock series, bpf-next v4 patch 18/25): {@code --cpus}
+ * mode (kernel/locking/locktorture.c, torture_raw_res_spin_write_lock, added
+ * by a6884f6f1dd5 "rqspinlock: Add locktorture support", the 6.15 rqspinlock
+ * series): {@code --cpus}
  * writer CPUs take {@link RqSpinLock}s of one {@link Version} over and over
  * and hold each for {@code --hold-us} microseconds, now and then (probability
  * {@code --long-hold-rate} per acquisition) for {@code --long-hold-ms}
