@@ -129,6 +129,7 @@ public final class Torture {
      * @param nmiAcquisitions of those, the ones that took the lock
      * @param byErrno failures by {@link Errno} ordinal
      * @param byReason failures by {@link FailureReason} ordinal
+     * @param nmiByReason of those, the failures of attempts made in an NMI
      * @param longHolds holds of {@code --long-hold-ms}
      * @param maxWaitAcquiredNanos longest attempt that took the lock
      * @param maxWaitFailedNanos longest attempt that failed
@@ -137,7 +138,7 @@ public final class Torture {
      * @param millis wall time in ms
      */
     public record Result(long attempts, long acquisitions, long nmiAttempts, long nmiAcquisitions, long[] byErrno,
-                         long[] byReason, long longHolds, long maxWaitAcquiredNanos, long maxWaitFailedNanos,
+                         long[] byReason, long[] nmiByReason, long longHolds, long maxWaitAcquiredNanos, long maxWaitFailedNanos,
                          long violations, Throwable error, long millis) {
         /** Failed attempts. */
         public long failures() {
@@ -170,6 +171,7 @@ public final class Torture {
         final AtomicLongArray counts = new AtomicLongArray(7);
         final AtomicLongArray byErrno = new AtomicLongArray(Errno.values().length);
         final AtomicLongArray byReason = new AtomicLongArray(FailureReason.values().length);
+        final AtomicLongArray nmiByReason = new AtomicLongArray(FailureReason.values().length);
         final AtomicLong maxWaitAcquired = new AtomicLong();
         final AtomicLong maxWaitFailed = new AtomicLong();
         final AtomicReference<Throwable> error = new AtomicReference<>();
@@ -248,11 +250,13 @@ public final class Torture {
             errnos[i] = run.byErrno.get(i);
         }
         long[] reasons = new long[FailureReason.values().length];
+        long[] nmiReasons = new long[reasons.length];
         for (int i = 0; i < reasons.length; i++) {
             reasons[i] = run.byReason.get(i);
+            nmiReasons[i] = run.nmiByReason.get(i);
         }
         AtomicLongArray c = run.counts;
-        return new Result(c.get(ATTEMPTS), c.get(ACQUIRED), c.get(NMI_ATTEMPTS), c.get(NMI_ACQUIRED), errnos, reasons,
+        return new Result(c.get(ATTEMPTS), c.get(ACQUIRED), c.get(NMI_ATTEMPTS), c.get(NMI_ACQUIRED), errnos, reasons, nmiReasons,
                 c.get(LONG_HOLDS), run.maxWaitAcquired.get(), run.maxWaitFailed.get(), c.get(VIOLATIONS),
                 run.error.get(), (System.nanoTime() - start) / 1_000_000);
     }
@@ -322,6 +326,9 @@ public final class Torture {
             max(run.maxWaitFailed, System.nanoTime() - t0);
             run.byErrno.getAndIncrement(e.errno().ordinal());
             run.byReason.getAndIncrement(e.reason().ordinal());
+            if (nmi) {
+                run.nmiByReason.getAndIncrement(e.reason().ordinal());
+            }
             return false;
         }
         max(run.maxWaitAcquired, System.nanoTime() - t0);
@@ -378,7 +385,14 @@ public final class Torture {
         for (FailureReason f : FailureReason.values()) {
             reasons.append(reasons.length() == 0 ? "" : ", ").append(f).append(' ').append(r.byReason()[f.ordinal()]);
         }
+        StringBuilder nmiReasons = new StringBuilder();
+        for (FailureReason f : FailureReason.values()) {
+            nmiReasons.append(nmiReasons.length() == 0 ? "" : ", ").append(f).append(' ')
+                    .append(r.nmiByReason()[f.ordinal()]);
+        }
         out.printf(Locale.ROOT, "failures: %,d (%s; by reason: %s)%n", r.failures(), errnos, reasons);
+        out.printf(Locale.ROOT, "failures in NMIs: %,d (by reason: %s)%n", Arrays.stream(r.nmiByReason()).sum(),
+                nmiReasons);
         out.printf(Locale.ROOT, "max wait: %.3f ms acquired, %.3f ms failed%n", r.maxWaitAcquiredNanos() / 1e6,
                 r.maxWaitFailedNanos() / 1e6);
         out.println("exclusion violations: " + r.violations());

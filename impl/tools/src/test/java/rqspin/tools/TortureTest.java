@@ -57,6 +57,8 @@ class TortureTest {
         assertEquals(r.attempts(), r.acquisitions() + r.failures(), "attempts = acquisitions + failures: " + text);
         assertEquals(r.failures(), Arrays.stream(r.byReason()).sum(), "failures by reason add up: " + text);
         assertTrue(r.nmiAttempts() > 0 && r.nmiAcquisitions() <= r.nmiAttempts(), text);
+        assertEquals(r.nmiAttempts() - r.nmiAcquisitions(), Arrays.stream(r.nmiByReason()).sum(),
+                "NMI failures add up: " + text);
         // an NMI that picks a lock its CPU holds must get -EDEADLK (AA), never the lock
         assertTrue(r.byReason()[FailureReason.AA.ordinal()] > 0, "NMIs met AA: " + text);
         assertTrue(r.byErrno()[Errno.EDEADLK.ordinal()] >= r.byReason()[FailureReason.AA.ordinal()], text);
