@@ -36,14 +36,14 @@ import picocli.CommandLine.Option;
  * {@link Cpu#runNested}) that takes a random lock, possibly one its CPU
  * holds: an AA deadlock the lock must report as {@code -EDEADLK}.
  *
- * <p>Inside every critical section an exclusion check: each lock has an owner
+ * <p>Inside every critical section an exclusion check (as locktorture has one): each lock has an owner
  * field, set by compare-and-set from free to the holder on entry, checked at
  * the end of the hold and cleared by compare-and-set on exit. A failed
  * compare-and-set or a changed owner is an exclusion violation: two holders
  * at once.
  *
- * <p>Unlike locktorture, whose writer ignores a failed {@code writelock()},
- * a failed attempt here is counted by errno and by reason
+ * <p>Unlike locktorture, whose writer does not act on an error of
+ * {@code writelock()}, a failed attempt here is counted by errno and by reason
  * ({@link FailureReason}) and the lock is not released. The summary gives
  * acquisitions, failures, the longest wait of an attempt that succeeded and
  * of one that failed, and the violations. Exit status: 0 no violation; 1 an
