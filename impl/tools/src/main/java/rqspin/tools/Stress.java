@@ -21,7 +21,6 @@ import rqspin.storage.Selem;
 import rqspin.storage.StorageException;
 import rqspin.storage.check.Audit;
 import rqspin.storage.check.MemorySafetyError;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -425,25 +424,13 @@ public final class Stress {
     }
 
     static String usage() {
-        return new CommandLine(new Cli()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+        return Args.usage(new Cli());
     }
 
     /** Parses the arguments; null for --help. A problem is an {@link IllegalArgumentException} of one line. */
     static Config parse(String[] args) {
         Cli o = new Cli();
-        try {
-            new CommandLine(o).parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
-            String m = e.getMessage().lines().findFirst().orElse("bad arguments");
-            if (m.startsWith("Unknown option")) {
-                m = "unknown option " + m.replaceFirst("^Unknown options?: ", "");
-            } else if (m.startsWith("Missing required parameter for option")) {
-                m = m.replaceFirst("^Missing required parameter for option '([^']+)'.*$", "$1 needs a value");
-            } else if (m.startsWith("Unmatched argument")) {
-                m = "unknown argument " + m.replaceFirst("^Unmatched arguments? from index \\d+: ", "");
-            }
-            throw new IllegalArgumentException(m + " (see --help)");
-        }
+        Args.parseInto(o, args);
         if (o.help) {
             return null;
         }
@@ -455,16 +442,16 @@ public final class Stress {
         } else {
             throw new IllegalArgumentException("--protocol must be final or v3, got '" + o.protocol + "'");
         }
-        c.threads = (int) number("--threads", o.threads, 1, 1024);
-        c.ops = number("--ops", o.ops, 1, Long.MAX_VALUE);
-        c.seed = number("--seed", o.seed, Long.MIN_VALUE, Long.MAX_VALUE);
-        c.owners = (int) number("--owners", o.owners, 1, 1 << 20);
-        c.maps = (int) number("--maps", o.maps, 3, 1024);
-        c.failRate = probability("--fail-rate", o.failRate);
+        c.threads = (int) Args.number("--threads", o.threads, 1, 1024);
+        c.ops = Args.number("--ops", o.ops, 1, Long.MAX_VALUE);
+        c.seed = Args.number("--seed", o.seed, Long.MIN_VALUE, Long.MAX_VALUE);
+        c.owners = (int) Args.number("--owners", o.owners, 1, 1 << 20);
+        c.maps = (int) Args.number("--maps", o.maps, 3, 1024);
+        c.failRate = Args.probability("--fail-rate", o.failRate);
         if (o.failSites != null) {
             c.failSites = sites(o.failSites);
         }
-        c.reschedRate = probability("--resched-rate", o.reschedRate);
+        c.reschedRate = Args.probability("--resched-rate", o.reschedRate);
         return c;
     }
 
@@ -480,31 +467,5 @@ public final class Stress {
             }
         }
         return out;
-    }
-
-    private static long number(String opt, String v, long min, long max) {
-        long n;
-        try {
-            n = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException(opt + " must be in " + min + ".." + max + ", got " + n);
-        }
-        return n;
-    }
-
-    private static double probability(String opt, String v) {
-        double p;
-        try {
-            p = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
-        }
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException(opt + " must be in [0,1], got " + v);
-        }
-        return p;
     }
 }

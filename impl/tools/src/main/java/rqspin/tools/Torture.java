@@ -17,7 +17,6 @@ import rqspin.lock.Machine;
 import rqspin.lock.RqSpinLock;
 import rqspin.lock.SpinHint;
 import rqspin.lock.Version;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -469,31 +468,19 @@ public final class Torture {
     }
 
     static String usage() {
-        return new CommandLine(new Cli()).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+        return Args.usage(new Cli());
     }
 
     /** Parses the arguments; null for --help. A problem is an {@link IllegalArgumentException} of one line. */
     static Config parse(String[] args) {
         Cli o = new Cli();
-        try {
-            new CommandLine(o).parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
-            String m = e.getMessage().lines().findFirst().orElse("bad arguments");
-            if (m.startsWith("Unknown option")) {
-                m = "unknown option " + m.replaceFirst("^Unknown options?: ", "");
-            } else if (m.startsWith("Missing required parameter for option")) {
-                m = m.replaceFirst("^Missing required parameter for option '([^']+)'.*$", "$1 needs a value");
-            } else if (m.startsWith("Unmatched argument")) {
-                m = "unknown argument " + m.replaceFirst("^Unmatched arguments? from index \\d+: ", "");
-            }
-            throw new IllegalArgumentException(m + " (see --help)");
-        }
+        Args.parseInto(o, args);
         if (o.help) {
             return null;
         }
         Config c = new Config();
-        c.cpus = (int) number("--cpus", o.cpus, 1, 256);
-        c.locks = (int) number("--locks", o.locks, 1, 1024);
+        c.cpus = (int) Args.number("--cpus", o.cpus, 1, 256);
+        c.locks = (int) Args.number("--locks", o.locks, 1, 1024);
         if (o.duration != null && o.ops != null) {
             throw new IllegalArgumentException("give --duration or --ops, not both");
         }
@@ -510,23 +497,23 @@ public final class Torture {
             c.durationMillis = Math.max(1, Math.round(s * 1000));
         }
         if (o.ops != null) {
-            c.ops = number("--ops", o.ops, 1, Long.MAX_VALUE);
+            c.ops = Args.number("--ops", o.ops, 1, Long.MAX_VALUE);
         }
-        c.holdMicros = number("--hold-us", o.holdUs, 0, 1_000_000);
-        c.longHoldRate = probability("--long-hold-rate", o.longHoldRate);
-        c.longHoldMillis = number("--long-hold-ms", o.longHoldMs, 0, 10_000);
+        c.holdMicros = Args.number("--hold-us", o.holdUs, 0, 1_000_000);
+        c.longHoldRate = Args.probability("--long-hold-rate", o.longHoldRate);
+        c.longHoldMillis = Args.number("--long-hold-ms", o.longHoldMs, 0, 10_000);
         c.nested = o.nested;
-        c.nmiRate = probability("--nmi-rate", o.nmiRate);
+        c.nmiRate = Args.probability("--nmi-rate", o.nmiRate);
         c.version = Version.ofSpec(o.version.toLowerCase(Locale.ROOT));
         if (c.version == null) {
             throw new IllegalArgumentException("--version must be one of " + versions() + ", got '" + o.version + "'");
         }
-        c.checkPeriod = (int) number("--check-period", o.checkPeriod, 1, 1 << 16);
+        c.checkPeriod = (int) Args.number("--check-period", o.checkPeriod, 1, 1 << 16);
         if (Integer.bitCount(c.checkPeriod) != 1) {
             throw new IllegalArgumentException("--check-period must be a power of two, got " + c.checkPeriod);
         }
-        c.seed = number("--seed", o.seed, Long.MIN_VALUE, Long.MAX_VALUE);
-        c.progressMillis = number("--progress-interval", o.progress, 0, 86_400) * 1000;
+        c.seed = Args.number("--seed", o.seed, Long.MIN_VALUE, Long.MAX_VALUE);
+        c.progressMillis = Args.number("--progress-interval", o.progress, 0, 86_400) * 1000;
         return c;
     }
 
@@ -536,31 +523,5 @@ public final class Torture {
             b.append(b.length() == 0 ? "" : ", ").append(v.spec());
         }
         return b.toString();
-    }
-
-    private static long number(String opt, String v, long min, long max) {
-        long n;
-        try {
-            n = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException(opt + " must be in " + min + ".." + max + ", got " + n);
-        }
-        return n;
-    }
-
-    private static double probability(String opt, String v) {
-        double p;
-        try {
-            p = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
-        }
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException(opt + " must be in [0,1], got " + v);
-        }
-        return p;
     }
 }
