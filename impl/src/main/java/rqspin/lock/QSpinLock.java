@@ -169,16 +169,7 @@ public final class QSpinLock extends QueuedLockWord {
         }
         if ((val & ~LOCKED_MASK) == 0) {
             before(cpu);
-            if (machine.x86SetPending) { // x86: lock btsl, then a separate read of the word
-                int oldPending = btsPending();
-                took(cpu, Step.queued_fetch_set_pending_acquire);
-                before(cpu);
-                val = readRestAfterBts(oldPending);
-                took(cpu, Step.queued_fetch_set_pending_read);
-            } else {
-                val = fetchSetPending();
-                took(cpu, Step.queued_fetch_set_pending_acquire);
-            }
+            val = queuedFetchSetPending(cpu, gate, machine.x86SetPending);
             if ((val & ~LOCKED_MASK) == 0) {
                 // Pending waiter: wait for the owner, then take the lock.
                 if ((val & LOCKED_MASK) != 0) {

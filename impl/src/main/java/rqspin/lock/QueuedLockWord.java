@@ -70,6 +70,35 @@ abstract class QueuedLockWord {
         return oldPending | (word.get() & ~PENDING_MASK);
     }
 
+    /**
+     * The step {@code queued_fetch_set_pending_acquire} as the architecture
+     * does it, reported to {@code gate} (null: none) for this lock: one
+     * fetch_or, or, on x86 ({@code x86}), the {@code lock btsl} and then the
+     * separate read of the rest of the word (step
+     * {@code queued_fetch_set_pending_read}), with a scheduling point between
+     * them. The caller has called {@code gate.before} for the first step.
+     * Returns the old word as the pending waiter sees it.
+     */
+    final int queuedFetchSetPending(Cpu cpu, StepGate gate, boolean x86) {
+        if (!x86) {
+            int val = fetchSetPending();
+            if (gate != null) {
+                gate.took(cpu, Step.queued_fetch_set_pending_acquire, this);
+            }
+            return val;
+        }
+        int oldPending = btsPending();
+        if (gate != null) {
+            gate.took(cpu, Step.queued_fetch_set_pending_acquire, this);
+            gate.before(cpu);
+        }
+        int val = readRestAfterBts(oldPending);
+        if (gate != null) {
+            gate.took(cpu, Step.queued_fetch_set_pending_read, this);
+        }
+        return val;
+    }
+
     /** {@code clear_pending}: *,1,* to *,0,* (the caller set the bit). */
     final void clearPending() {
         word.getAndAdd(-PENDING_VAL);

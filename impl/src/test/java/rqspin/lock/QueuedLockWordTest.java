@@ -78,7 +78,7 @@ class QueuedLockWordTest {
     void bothLocksShareTheOperationsAndCopyNone() {
         Set<String> shared = Arrays.stream(QueuedLockWord.class.getDeclaredMethods()).map(Method::getName)
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("trylock", "fetchSetPending", "btsPending", "readRestAfterBts", "clearPending",
+        assertEquals(Set.of("trylock", "fetchSetPending", "btsPending", "readRestAfterBts", "queuedFetchSetPending", "clearPending",
                 "clearPendingSetLocked", "setLocked", "xchgTail"), shared);
         for (Class<?> lock : new Class<?>[] {QSpinLock.class, RqSpinLock.class}) {
             assertSame(QueuedLockWord.class, lock.getSuperclass(), lock.getSimpleName());
