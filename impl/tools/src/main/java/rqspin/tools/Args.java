@@ -28,6 +28,36 @@ final class Args {
         }
     }
 
+    /** A tool's run once its arguments are read: the exit status. */
+    interface Body<C> {
+        int run(C config) throws InterruptedException;
+    }
+
+    /**
+     * A tool's {@code main}: reads {@code args} with {@code parse} (null for
+     * --help: prints {@code usage}), on bad arguments prints
+     * {@code tool: problem} on stderr and exits with 2, otherwise runs
+     * {@code body} and exits with its status.
+     */
+    static <C> void main(String tool, String[] args, java.util.function.Function<String[], C> parse,
+                         java.util.function.Supplier<String> usage, Body<C> body) throws InterruptedException {
+        C config;
+        try {
+            config = parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(tool + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (config == null) {
+            System.out.println(usage.get());
+            return;
+        }
+        int status = body.run(config);
+        System.out.flush();
+        System.exit(status);
+    }
+
     /** The usage text of a picocli {@code @Command} object, without colours. */
     static String usage(Object options) {
         return new CommandLine(options).getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();

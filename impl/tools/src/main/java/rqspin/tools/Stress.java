@@ -373,22 +373,8 @@ public final class Stress {
 
     /** Command line; see the class comment. */
     public static void main(String[] args) throws InterruptedException {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("stress: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (cfg == null) {
-            System.out.println(usage());
-            return;
-        }
-        Result res = run(cfg, System.err, System.console() != null);
-        int status = print(cfg, res, System.out);
-        System.out.flush();
-        System.exit(status);
+        Args.main("stress", args, Stress::parse, Stress::usage,
+                cfg -> print(cfg, run(cfg, System.err, System.console() != null), System.out));
     }
 
     static final String USAGE = "usage: Stress [--protocol final|v3] [--threads N] [--ops N] [--seed N] [--owners N] "

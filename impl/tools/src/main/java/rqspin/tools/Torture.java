@@ -406,22 +406,7 @@ public final class Torture {
 
     /** Command line; see the class comment. */
     public static void main(String[] args) throws InterruptedException {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("torture: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (cfg == null) {
-            System.out.println(usage());
-            return;
-        }
-        Result res = run(cfg, System.err);
-        int status = print(cfg, res, System.out);
-        System.out.flush();
-        System.exit(status);
+        Args.main("torture", args, Torture::parse, Torture::usage, cfg -> print(cfg, run(cfg, System.err), System.out));
     }
 
     static final String USAGE = "usage: Torture [--cpus N] [--locks K] [--duration SECONDS | --ops N] [--hold-us N] "
