@@ -24,7 +24,9 @@ import java.util.List;
  * <p>The record of held locks per context is not part of the kernel
  * algorithm: it is the Java stand-in for the BPF verifier, used only to
  * reject misuse ({@link LockMisuseException}) before anything changes. It is
- * unbounded, so misuse is caught also beyond the table's 31 entries.
+ * unbounded, so misuse is caught also beyond the table's 31 entries. A machine
+ * built without it ({@link Machine.Builder#misuseRecord}) trusts its callers as
+ * the kernel trusts a verified program: the record stays empty.
  */
 public final class Cpu {
     private final Machine machine;

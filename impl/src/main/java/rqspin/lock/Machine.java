@@ -55,6 +55,12 @@ public final class Machine {
     final boolean abbaScanStepwise;
     /** Sees (and may schedule) every step of the locks on this machine; null: none. */
     final StepGate gate;
+    /**
+     * Each CPU keeps the per-context record of the locks it holds, so that unlock, context exit and detach reject
+     * misuse ({@link LockMisuseException}); off, the callers are trusted as the kernel trusts a program the BPF
+     * verifier accepted ({@link Builder#misuseRecord}).
+     */
+    final boolean misuseRecord;
     private final AtomicInteger lockIds = new AtomicInteger();
 
     private Machine(Builder b) {
@@ -70,6 +76,7 @@ public final class Machine {
         this.x86SetPending = b.x86SetPending;
         this.abbaScanStepwise = b.abbaScanStepwise;
         this.gate = b.gate;
+        this.misuseRecord = b.misuseRecord;
         this.cpus = new Cpu[b.nrCpus];
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(this, i);
@@ -205,7 +212,7 @@ public final class Machine {
                 + (virtTasFallback ? ", TAS fallback" : "") + (tasOnly ? ", TAS only" : "")
                 + (nrHeld != HeldLocks.NR_HELD ? ", " + nrHeld + " held-lock slots" : "")
                 + (maxNodes != LockWord.MAX_NODES ? ", " + maxNodes + " MCS nodes" : "")
-                + (gate != null ? ", step gate " + gate : "") + "]";
+                + (gate != null ? ", step gate " + gate : "") + (misuseRecord ? "" : ", no misuse record") + "]";
     }
 
     /** Settings of a {@link Machine}; every setter checks its argument and throws {@link IllegalArgumentException}. */
@@ -223,6 +230,7 @@ public final class Machine {
         private boolean x86SetPending;
         private boolean abbaScanStepwise;
         private StepGate gate;
+        private boolean misuseRecord = true;
 
         private Builder(int nrCpus) {
             if (nrCpus < 1 || nrCpus > LockWord.MAX_CPUS) {
@@ -353,6 +361,23 @@ public final class Machine {
          */
         public Builder stepGate(StepGate gate) {
             this.gate = gate;
+            return this;
+        }
+
+        /**
+         * Keep, per CPU, the record of which context holds which lock (default on). With it,
+         * {@link RqSpinLock#unlock} rejects an unlock of a lock the current context does not hold or did not take
+         * last ({@code NOT_HELD}, {@code OUT_OF_ORDER}), {@link Cpu#runNested} a body that returns holding a lock
+         * ({@code HELD_AT_CONTEXT_EXIT}) and {@link Cpu#detach} a CPU that holds one ({@code BUSY}), each before
+         * anything changes. The kernel has no such record: the BPF verifier rejects these programs before they run
+         * (0de2046137f9: the lock and unlock must pair up, in order, in one program). Off, the callers are trusted
+         * in the same way and the fast path does none of that bookkeeping; a program that breaks the rules then
+         * corrupts the lock as it would in the kernel. The checks that the calling thread runs the CPU and that
+         * the CPU belongs to the lock's machine ({@code NOT_THIS_CPU}, {@code FOREIGN_CPU}) stay in both modes:
+         * they protect this model's per-CPU data, which the kernel's per-CPU accessors protect by construction.
+         */
+        public Builder misuseRecord(boolean on) {
+            this.misuseRecord = on;
             return this;
         }
 

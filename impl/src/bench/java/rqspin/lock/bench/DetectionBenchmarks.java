@@ -34,7 +34,7 @@ import rqspin.lock.Version;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Thread)
 public class DetectionBenchmarks {
-    @Param({"V6_19", "V6_15"})
+    @Param({"V7_2", "V6_15"})
     public String version;
 
     Machine machine;

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import rqspin.lock.Cpu;
+import rqspin.lock.FastPathAblation;
 import rqspin.lock.LockFailedException;
 import rqspin.lock.Machine;
 import rqspin.lock.QSpinLock;
@@ -22,7 +23,8 @@ import rqspin.lock.Version;
 /**
  * Lock + unlock of an empty-ish critical section (one shared counter
  * increment), uncontended (1 thread) and contended (2 threads on one lock),
- * for RqSpinLock (both versions), QSpinLock, ReentrantLock and synchronized,
+ * for RqSpinLock (V7_2, the newest, whose fast path is V6_19's, and V6_15; each
+ * also on a machine without the misuse record), QSpinLock, ReentrantLock and synchronized,
  * with the kernel's defaults (system clock, T = 250 ms, checks every 65,536
  * spins, Thread.onSpinWait).
  */
@@ -34,27 +36,38 @@ public class LockBenchmarks {
     @State(Scope.Benchmark)
     public static class Locks {
         final Machine machine = Machine.of(4);
-        final RqSpinLock rq619 = new RqSpinLock(machine, Version.V6_19, "rq619");
+        final RqSpinLock rq72 = new RqSpinLock(machine, Version.V7_2, "rq72");
         final RqSpinLock rq615 = new RqSpinLock(machine, Version.V6_15, "rq615");
         final QSpinLock q = new QSpinLock(machine, "q");
+        /** The same CPUs without the misuse record (Machine.Builder.misuseRecord(false)): the verifier's mode. */
+        final Machine verified = Machine.builder(4).misuseRecord(false).build();
+        final RqSpinLock rq72v = new RqSpinLock(verified, Version.V7_2, "rq72v");
+        final RqSpinLock rq615v = new RqSpinLock(verified, Version.V6_15, "rq615v");
+        /** Ablations of the uncontended path (see FastPathAblation). */
+        final FastPathAblation noTable = new FastPathAblation();
+        final FastPathAblation plainTable = new FastPathAblation();
+        final FastPathAblation releaseTable = new FastPathAblation();
         final ReentrantLock reentrant = new ReentrantLock();
         final Object monitor = new Object();
         long counter;
     }
 
-    /** Each benchmark thread runs as one CPU of the shared machine. */
+    /** Each benchmark thread runs as one CPU of each shared machine. */
     @State(Scope.Thread)
     public static class ThisCpu {
         Cpu cpu;
+        Cpu vcpu;
 
         @Setup(Level.Trial)
         public void attach(Locks locks) {
             cpu = locks.machine.attach();
+            vcpu = locks.verified.attach();
         }
 
         @TearDown(Level.Trial)
         public void detach() {
             cpu.detach();
+            vcpu.detach();
         }
     }
 
@@ -93,14 +106,26 @@ public class LockBenchmarks {
 
     @Benchmark
     @Threads(1)
-    public long uncontendedRqSpinLockV619(Locks l, ThisCpu c) {
-        return rq(l, l.rq619, c.cpu);
+    public long uncontendedRqSpinLockV72(Locks l, ThisCpu c) {
+        return rq(l, l.rq72, c.cpu);
     }
 
     @Benchmark
     @Threads(1)
     public long uncontendedRqSpinLockV615(Locks l, ThisCpu c) {
         return rq(l, l.rq615, c.cpu);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long uncontendedRqSpinLockV72NoRecord(Locks l, ThisCpu c) {
+        return rq(l, l.rq72v, c.vcpu);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long uncontendedRqSpinLockV615NoRecord(Locks l, ThisCpu c) {
+        return rq(l, l.rq615v, c.vcpu);
     }
 
     @Benchmark
@@ -121,10 +146,40 @@ public class LockBenchmarks {
         return sync(l);
     }
 
+    /** Ablation: QSpinLock's fast path without its CPU checks. */
+    @Benchmark
+    @Threads(1)
+    public long uncontendedAblationNoTable(Locks l) {
+        l.noTable.lockNoTable();
+        long v = ++l.counter;
+        l.noTable.unlockNoTable();
+        return v;
+    }
+
+    /** Ablation: plus the held-lock table's four stores, plain. */
+    @Benchmark
+    @Threads(1)
+    public long uncontendedAblationPlainTable(Locks l) {
+        l.plainTable.lockPlainTable();
+        long v = ++l.counter;
+        l.plainTable.unlockPlainTable();
+        return v;
+    }
+
+    /** Ablation: plus the held-lock table's four stores as RqSpinLock makes them (release stores). */
+    @Benchmark
+    @Threads(1)
+    public long uncontendedAblationReleaseTable(Locks l) {
+        l.releaseTable.lockReleaseTable();
+        long v = ++l.counter;
+        l.releaseTable.unlockReleaseTable();
+        return v;
+    }
+
     @Benchmark
     @Threads(2)
-    public long contendedRqSpinLockV619(Locks l, ThisCpu c) {
-        return rq(l, l.rq619, c.cpu);
+    public long contendedRqSpinLockV72(Locks l, ThisCpu c) {
+        return rq(l, l.rq72, c.cpu);
     }
 
     @Benchmark
