@@ -68,6 +68,17 @@ S_NmiFallback == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
                        @@ (c3 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyB])
                  IN [c \in CPUs |-> f[c]]
 
+(* A pending bit set and undone on the way to the queue: c1's task owns A;   *)
+(* c2's task and c3's task want A (one becomes the pending waiter, the other *)
+(* the queue head); c2's NMI wants A too. Once c1 lets go, the head's claim *)
+(* may meet a pending bit that c2's NMI set and will undo, and the NMI, at  *)
+(* queue:, may leave with -EDEADLK instead of queueing behind the head      *)
+(* (rq_v619_undo_pending_hang).                                             *)
+S_UndoPending == LET f == (c1 :> [task |-> OnlyA, irq |-> None, nmi |-> None])
+                       @@ (c2 :> [task |-> OnlyA, irq |-> None, nmi |-> OnlyA])
+                       @@ (c3 :> [task |-> OnlyA, irq |-> None, nmi |-> None])
+                 IN [c \in CPUs |-> f[c]]
+
 Sym == Permutations(CPUs)
 
 (* Action constraint: explore only behaviours in which every -EDEADLK is     *)
@@ -106,6 +117,19 @@ NoEarlyEntryWindow == Atomic(IF EntryAt = "early" THEN {"fast_cas"} ELSE {})
 (* NMI finds an entry that stands for nothing held (false AA,               *)
 (* rq_v615_failed_entry_aa).                                                *)
 NoFailedEntryWindow == Atomic(FailedExitPcs)
+
+(* QueueLive where an action constraint cuts the verdict steps of known     *)
+(* causes (NoKnownVerdict, the window closures). TLC checks the invariants  *)
+(* of a successor before an ACTION_CONSTRAINT discards it, so a cut verdict *)
+(* step is still judged: the one state right after an attempt on l decided *)
+(* -EDEADLK (it sits in a failed exit) is not judged on l. Nothing is lost  *)
+(* for a verdict that is not cut: its behaviour goes on, and a head it      *)
+(* stranded is still stranded in the next state, where QueueLiveOn(l) is   *)
+(* checked again (the deciding context's exit steps are always enabled).    *)
+JustFailedOn(l) ==
+    \E c \in CPUs, x \in Ctxs : /\ ctx[c][x].pc \in FailedExitPcs
+                             /\ ctx[c][x].ret = EDEADLK /\ ctx[c][x].lk = l
+QueueLiveBeyondCutVerdicts == \A l \in Locks : JustFailedOn(l) \/ QueueLiveOn(l)
 
 (* in_flight_entry (every version): an AA or ABBA verdict built on a table  *)
 (* entry (below the top of our table for AA, of any table for ABBA) that    *)

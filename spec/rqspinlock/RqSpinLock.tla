@@ -1102,18 +1102,22 @@ Coming(l) == \E w \in CPUs \X Ctxs :
 (* in the queue), and a waiter that waits for its successor without a clock *)
 (* has one coming: its node has a next, or the tail has moved past it (the  *)
 (* successor's xchg_tail, its link follows), or a locker is on its way into  *)
-(* the queue (Coming). A violation is a queue that nobody will ever signal: *)
-(* a hang, seen at the state where it becomes certain, whatever the other   *)
-(* CPUs do. (QuiescentLockWordClean only speaks when no attempt on the lock *)
-(* is in flight; the liveness properties only at the end of a behaviour.)    *)
-QueueLive ==
-    \A l \in Locks :
-        /\ lock[l].tail # NoNode => \E w \in Waiters(l) : NodeOf(w) = lock[l].tail
-        /\ \A w \in Waiters(l) :
-              WaitsForSuccessor(ctx[w[1]][w[2]]) =>
-                  \/ node[w[1]][ctx[w[1]][w[2]].idx].next # NoNode
-                  \/ lock[l].tail # NodeOf(w)
-                  \/ Coming(l)
+(* the queue (Coming). A violation is a queue whose waiter nobody already   *)
+(* on the way will ever signal: it spins, holding the lock's place, until   *)
+(* some later attempt on l queues behind it, and for ever if none comes (a  *)
+(* hang in a model whose scripts have no such attempt left: the liveness   *)
+(* models then fail AttemptsReturn). It is seen at the state where it       *)
+(* starts, whatever the other CPUs do next. (QuiescentLockWordClean only    *)
+(* speaks when no attempt on the lock is in flight; the liveness properties *)
+(* only at the end of a behaviour.)                                          *)
+QueueLiveOn(l) ==
+    /\ lock[l].tail # NoNode => \E w \in Waiters(l) : NodeOf(w) = lock[l].tail
+    /\ \A w \in Waiters(l) :
+          WaitsForSuccessor(ctx[w[1]][w[2]]) =>
+              \/ node[w[1]][ctx[w[1]][w[2]].idx].next # NoNode
+              \/ lock[l].tail # NodeOf(w)
+              \/ Coming(l)
+QueueLive == \A l \in Locks : QueueLiveOn(l)
 
 (* At most one pending waiter per lock, and it owns the pending bit.          *)
 PendingOwners(l) == {w \in CPUs \X Ctxs : ctx[w[1]][w[2]].pc \in PendingPcs /\ ctx[w[1]][w[2]].lk = l}
