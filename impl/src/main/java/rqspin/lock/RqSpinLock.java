@@ -368,14 +368,21 @@ public final class RqSpinLock extends QueuedLockWord {
         return false;
     }
 
-    /** After {@link #fastPath} failed: the rest of {@link #resSpinLock} (the cmpxchg's value, the slow path). */
+    /**
+     * After {@link #fastPath}'s cmpxchg failed: the rest of {@link #fastpathCmpxchg} and {@link #resSpinLock},
+     * access for access (the read that stands for the failed cmpxchg's value; only if it saw 0, the cmpxchg
+     * again), then the slow path.
+     */
     private FailureReason lockContendedUngated(Cpu cpu) {
-        int val = fastpathCmpxchg();
+        int val = word.get();
         if (val == 0) {
-            if (!earlyEntry) {
-                cpu.held.grab(id);
+            val = fastpathCmpxchg();
+            if (val == 0) {
+                if (!earlyEntry) {
+                    cpu.held.grab(id);
+                }
+                return null;
             }
-            return null;
         }
         return slowPath(cpu, val);
     }
