@@ -23,12 +23,12 @@ class RqQspinlockAbbaHangTest {
             .cpus("c1", "c2").locks("A", "B")
             .script("c1", "task", "lock A", "lock B", "unlock B", "unlock A")
             .script("c2", "task", "lock B", "lock A", "unlock A", "unlock B")
-            .step("c2", "task", "fastpath_cmpxchg")                         // on B: B (0,0,0) -> (0,0,1), returns 0
             .step("c1", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
+            .step("c2", "task", "fastpath_cmpxchg")                         // on B: B (0,0,0) -> (0,0,1), returns 0
             .step("c1", "task", "fastpath_cmpxchg")                         // on B: no change
+            .step("c1", "task", "queued_fetch_set_pending_acquire")         // on B: B (0,0,1) -> (0,1,1)
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
             .step("c2", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
-            .step("c1", "task", "queued_fetch_set_pending_acquire")         // on B: B (0,0,1) -> (0,1,1)
             .thenNothingMoves();                                            // no CPU can take a step any more
 
     /** v6.19, the version of the finding, shows it: AttemptsReturn. */

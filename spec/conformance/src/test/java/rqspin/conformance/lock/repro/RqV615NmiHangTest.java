@@ -32,21 +32,19 @@ class RqV615NmiHangTest {
             .step("c1", "nmi", "fastpath_cmpxchg")                          // on A: no change
             .step("c1", "nmi", "queued_fetch_set_pending_acquire")          // on A: A (0,0,1) -> (0,1,1)
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
-            .step("c1", "nmi", "grab_held_lock_entry")                      // on A: c1 held [A] -> [A, A]
             .step("c2", "task", "grab_mcs_node")                            // on A: c2 count 0 -> 1, c2 held [] -> [A]
+            .step("c1", "nmi", "grab_held_lock_entry")                      // on A: c1 held [A] -> [A, A]
             .step("c1", "nmi", "check_deadlock")                            // on A: fails: -EDEADLK (AA)
-            .step("c2", "task", "queued_spin_trylock")                      // on A: no change
             .step("c1", "nmi", "clear_pending")                             // on A: A (0,1,1) -> (0,0,1)
-            .step("c2", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c2/0,0,1)
             .step("c1", "nmi", "release_held_lock_entry")                   // on A: c1 held [A, A] -> [A], returns -EDEADLK
-            .step("c2", "task", "check_deadlock")                           // on A: no change
             .step("c1", "task", "res_spin_unlock_pop")                      // on A: c1 held [A] -> []
-            .step("c2", "task", "check_timeout_expired")                    // on A: fails: -ETIMEDOUT (timeout)
+            .step("c2", "task", "queued_spin_trylock")                      // on A: no change
+            .step("c2", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c2/0,0,1)
             .step("c2", "nmi", "interrupt")                                 // no change
-            .step("c1", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)
             .step("c2", "nmi", "fastpath_cmpxchg")                          // on A: no change
             .step("c2", "nmi", "grab_mcs_node")                             // on A: c2 count 1 -> 2, c2 held [A] -> [A, A]
             .step("c2", "nmi", "queued_spin_trylock")                       // on A: no change
+            .step("c1", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)
             .step("c2", "nmi", "xchg_tail")                                 // on A: A (c2/0,0,0) -> (c2/1,0,0)
             .step("c2", "nmi", "link_prev")                                 // on A: c2 node0.next NULL -> c2/1
             .thenNothingMoves();                                            // no CPU can take a step any more

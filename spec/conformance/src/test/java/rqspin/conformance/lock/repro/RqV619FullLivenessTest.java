@@ -28,26 +28,26 @@ class RqV619FullLivenessTest {
             .script("c3", "task", "lock A", "unlock A")
             .script("c3", "nmi", "lock B", "unlock B")
             .step("c1", "task", "grab_held_lock_entry")                     // on A: c1 held [] -> [A]
+            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
             .step("c3", "task", "grab_held_lock_entry")                     // on A: c3 held [] -> [A]
             .step("c3", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
-            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
-            .step("c1", "task", "fastpath_cmpxchg")                         // on A: no change
-            .step("c1", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
-            .step("c1", "task", "check_deadlock")                           // on A: no change
-            .step("c1", "task", "check_timeout_expired")                    // on A: fails: -ETIMEDOUT (timeout)
             .step("c3", "nmi", "interrupt")                                 // no change
             .step("c3", "nmi", "grab_held_lock_entry")                      // on B: c3 held [A] -> [A, B]
             .step("c3", "nmi", "fastpath_cmpxchg")                          // on B: B (0,0,0) -> (0,0,1), returns 0
+            .step("c1", "task", "fastpath_cmpxchg")                         // on A: no change
+            .step("c1", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
             .step("c3", "nmi", "res_spin_unlock_release")                   // on B: B (0,0,1) -> (0,0,0)
+            .step("c1", "task", "check_deadlock")                           // on A: no change
+            .step("c1", "task", "check_timeout_expired")                    // on A: fails: -ETIMEDOUT (timeout)
             .step("c2", "task", "fastpath_cmpxchg")                         // on B: B (0,0,0) -> (0,0,1), returns 0
             .step("c2", "task", "grab_held_lock_entry")                     // on A: c2 held [B] -> [B, A]
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
             .step("c1", "task", "clear_pending")                            // on A: A (0,1,1) -> (0,0,1)
             .step("c2", "task", "grab_mcs_node")                            // on A: c2 count 0 -> 1
             .step("c2", "task", "queued_spin_trylock")                      // on A: no change
-            .step("c1", "task", "release_held_lock_entry")                  // on A: c1 held [A] -> [], returns -ETIMEDOUT
             .step("c2", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c2/0,0,1)
             .step("c2", "task", "check_deadlock")                           // on A: fails: -EDEADLK (ABBA)  <-- DeadlockIsReal
+            .step("c1", "task", "release_held_lock_entry")                  // on A: c1 held [A] -> [], returns -ETIMEDOUT  <-- QueueLive
             .step("c3", "nmi", "res_spin_unlock_pop")                       // on B: c3 held [A, B] -> [A]  <-- QueueLive
             .step("c3", "task", "res_spin_unlock_release")                  // on A: A (c2/0,0,1) -> (c2/0,0,0)  <-- QueueLive
             .step("c3", "task", "res_spin_unlock_pop")                      // on A: c3 held [A] -> []  <-- QueueLive

@@ -26,23 +26,23 @@ class RqV619HandoverHangRealTest {
             .script("c1", "task", "lock A", "lock B", "unlock B", "unlock A")
             .script("c2", "task", "lock B", "lock A", "unlock A", "unlock B")
             .script("c3", "task", "lock B", "unlock B")
-            .step("c3", "task", "grab_held_lock_entry")                     // on B: c3 held [] -> [B]
-            .step("c3", "task", "fastpath_cmpxchg")                         // on B: B (0,0,0) -> (0,0,1), returns 0
             .step("c1", "task", "grab_held_lock_entry")                     // on A: c1 held [] -> [A]
-            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
-            .step("c2", "task", "fastpath_cmpxchg")                         // on B: no change
-            .step("c2", "task", "queued_fetch_set_pending_acquire")         // on B: B (0,0,1) -> (0,1,1)
             .step("c1", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
             .step("c1", "task", "grab_held_lock_entry")                     // on B: c1 held [A] -> [A, B]
+            .step("c3", "task", "grab_held_lock_entry")                     // on B: c3 held [] -> [B]
+            .step("c2", "task", "grab_held_lock_entry")                     // on B: c2 held [] -> [B]
+            .step("c3", "task", "fastpath_cmpxchg")                         // on B: B (0,0,0) -> (0,0,1), returns 0
+            .step("c2", "task", "fastpath_cmpxchg")                         // on B: no change
+            .step("c2", "task", "queued_fetch_set_pending_acquire")         // on B: B (0,0,1) -> (0,1,1)
             .step("c1", "task", "fastpath_cmpxchg")                         // on B: no change
-            .step("c3", "task", "res_spin_unlock_release")                  // on B: B (0,1,1) -> (0,1,0)
-            .step("c3", "task", "res_spin_unlock_pop")                      // on B: c3 held [B] -> []
             .step("c1", "task", "grab_mcs_node")                            // on B: c1 count 0 -> 1
-            .step("c2", "task", "pending_wait_owner")                       // on B: no change
-            .step("c2", "task", "clear_pending_set_locked")                 // on B: B (0,1,0) -> (0,0,1), returns 0
             .step("c1", "task", "queued_spin_trylock")                      // on B: no change
+            .step("c1", "task", "xchg_tail")                                // on B: B (0,1,1) -> (c1/0,1,1)
+            .step("c3", "task", "res_spin_unlock_release")                  // on B: B (c1/0,1,1) -> (c1/0,1,0)
+            .step("c2", "task", "pending_wait_owner")                       // on B: no change
+            .step("c2", "task", "clear_pending_set_locked")                 // on B: B (c1/0,1,0) -> (c1/0,0,1), returns 0
             .step("c2", "task", "grab_held_lock_entry")                     // on A: c2 held [B] -> [B, A]
-            .step("c1", "task", "xchg_tail")                                // on B: B (0,0,1) -> (c1/0,0,1)
+            .step("c3", "task", "res_spin_unlock_pop")                      // on B: c3 held [B] -> []
             .step("c1", "task", "check_deadlock")                           // on B: fails: -EDEADLK (ABBA)  <-- QueueLive
             .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change  <-- QueueLive
             .step("c2", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)  <-- QueueLive

@@ -27,32 +27,32 @@ class RqV619UndoPendingHangTest {
             .script("c2", "task", "lock A", "unlock A")
             .script("c2", "nmi", "lock A", "unlock A")
             .script("c3", "task", "lock A", "unlock A")
-            .step("c1", "task", "grab_held_lock_entry")                     // on A: c1 held [] -> [A]
             .step("c2", "task", "grab_held_lock_entry")                     // on A: c2 held [] -> [A]
-            .step("c1", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
-            .step("c2", "task", "fastpath_cmpxchg")                         // on A: no change
+            .step("c1", "task", "grab_held_lock_entry")                     // on A: c1 held [] -> [A]
             .step("c3", "task", "grab_held_lock_entry")                     // on A: c3 held [] -> [A]
-            .step("c2", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
+            .step("c2", "task", "fastpath_cmpxchg")                         // on A: A (0,0,0) -> (0,0,1), returns 0
             .step("c3", "task", "fastpath_cmpxchg")                         // on A: no change
-            .step("c3", "task", "grab_mcs_node")                            // on A: c3 count 0 -> 1
-            .step("c3", "task", "queued_spin_trylock")                      // on A: no change
-            .step("c2", "task", "check_deadlock")                           // on A: no change
-            .step("c2", "task", "check_timeout_expired")                    // on A: fails: -ETIMEDOUT (timeout)
-            .step("c2", "task", "clear_pending")                            // on A: A (0,1,1) -> (0,0,1)
+            .step("c3", "task", "queued_fetch_set_pending_acquire")         // on A: A (0,0,1) -> (0,1,1)
+            .step("c1", "task", "fastpath_cmpxchg")                         // on A: no change
+            .step("c2", "task", "res_spin_unlock_release")                  // on A: A (0,1,1) -> (0,1,0)
+            .step("c1", "task", "grab_mcs_node")                            // on A: c1 count 0 -> 1
             .step("c2", "nmi", "interrupt")                                 // no change
+            .step("c1", "task", "queued_spin_trylock")                      // on A: no change
             .step("c2", "nmi", "grab_held_lock_entry")                      // on A: c2 held [A] -> [A, A]
+            .step("c3", "task", "pending_wait_owner")                       // on A: no change
+            .step("c3", "task", "clear_pending_set_locked")                 // on A: A (0,1,0) -> (0,0,1), returns 0
             .step("c2", "nmi", "fastpath_cmpxchg")                          // on A: no change
-            .step("c1", "task", "res_spin_unlock_release")                  // on A: A (0,0,1) -> (0,0,0)
-            .step("c1", "task", "res_spin_unlock_pop")                      // on A: c1 held [A] -> []
-            .step("c3", "task", "xchg_tail")                                // on A: A (0,0,0) -> (c3/0,0,0)
-            .step("c3", "task", "head_wait_owner_pending")                  // on A: no change
-            .step("c2", "nmi", "queued_fetch_set_pending_acquire")          // on A: A (c3/0,0,0) -> (c3/0,1,0)
-            .step("c3", "task", "claim_cmpxchg")                            // on A: no change
-            .step("c2", "nmi", "clear_pending")                             // on A: A (c3/0,1,0) -> (c3/0,0,0)
-            .step("c3", "task", "set_locked")                               // on A: A (c3/0,0,0) -> (c3/0,0,1)
+            .step("c1", "task", "xchg_tail")                                // on A: A (0,0,1) -> (c1/0,0,1)
+            .step("c3", "task", "res_spin_unlock_release")                  // on A: A (c1/0,0,1) -> (c1/0,0,0)
+            .step("c1", "task", "head_wait_owner_pending")                  // on A: no change
+            .step("c3", "task", "res_spin_unlock_pop")                      // on A: c3 held [A] -> []
+            .step("c2", "nmi", "queued_fetch_set_pending_acquire")          // on A: A (c1/0,0,0) -> (c1/0,1,0)
+            .step("c1", "task", "claim_cmpxchg")                            // on A: no change
+            .step("c1", "task", "set_locked")                               // on A: A (c1/0,1,0) -> (c1/0,1,1)
+            .step("c2", "nmi", "clear_pending")                             // on A: A (c1/0,1,1) -> (c1/0,0,1)
             .step("c2", "nmi", "check_deadlock_AA_queue")                   // on A: fails: -EDEADLK (AA)  <-- DeadlockIsReal
             .step("c2", "nmi", "release_held_lock_entry")                   // on A: c2 held [A, A] -> [A], returns -EDEADLK  <-- QueueLive
-            .step("c2", "task", "release_held_lock_entry")                  // on A: c2 held [A] -> [], returns -ETIMEDOUT  <-- QueueLive
+            .step("c2", "task", "res_spin_unlock_pop")                      // on A: c2 held [A] -> []  <-- QueueLive
             .thenNothingMoves();                                            // no CPU can take a step any more
 
     /** v6.19, the version of the finding, shows it: AttemptsReturn. */
