@@ -37,13 +37,8 @@ class MisuseRecordModeTest {
         }
     }
 
-    private static Machine.Builder logical(int cpus) {
-        return Machine.builder(cpus).clock(Clock.logical(RqSpinLockTest.TICK)).timeoutNanos(RqSpinLockTest.T)
-                .checkPeriod(1).spinHint(SpinHint.NONE);
-    }
-
     private static Machine.Builder trusting(int cpus) {
-        return logical(cpus).misuseRecord(false);
+        return RqSpinLockTest.logicalBuilder(cpus).misuseRecord(false);
     }
 
     @ParameterizedTest
@@ -109,19 +104,8 @@ class MisuseRecordModeTest {
     void theCpuChecksStay() throws Exception {
         attach(trusting(2).build());
         RqSpinLock a = new RqSpinLock(machine, Version.V7_2, "A");
-        LockMisuseException[] seen = new LockMisuseException[1];
-        Thread t = new Thread(() -> {
-            try {
-                a.lock(cpu);
-            } catch (LockMisuseException e) {
-                seen[0] = e;
-            } catch (LockFailedException e) {
-                throw new AssertionError(e);
-            }
-        });
-        t.start();
-        t.join();
-        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU, seen[0].kind());
+        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU,
+                RqSpinLockTest.misuseOnAnotherThread(() -> a.lock(cpu)).kind());
         Machine other = trusting(1).build();
         Cpu foreign = other.cpu(0);
         LockMisuseException e = assertThrows(LockMisuseException.class, () -> a.unlock(foreign));
@@ -131,7 +115,7 @@ class MisuseRecordModeTest {
 
     @Test
     void withTheRecordTheSameProgramsAreRejected() throws LockFailedException {
-        attach(logical(1).build());
+        attach(RqSpinLockTest.logicalBuilder(1).build());
         RqSpinLock a = new RqSpinLock(machine, Version.V7_2, "A");
         RqSpinLock b = new RqSpinLock(machine, Version.V7_2, "B");
         a.lock(cpu);

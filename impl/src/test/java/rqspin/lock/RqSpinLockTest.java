@@ -1,6 +1,7 @@
 package rqspin.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,8 +36,32 @@ class RqSpinLockTest {
     private Cpu cpu;
 
     static Machine logicalMachine(int cpus) {
+        return logicalBuilder(cpus).stepGate(recorder).build();
+    }
+
+    /** The settings of these tests' machines: a logical clock (T = 10 ticks), a check on every iteration. */
+    static Machine.Builder logicalBuilder(int cpus) {
         return Machine.builder(cpus).clock(Clock.logical(TICK)).timeoutNanos(T).checkPeriod(1)
-                .spinHint(SpinHint.NONE).stepGate(recorder).build();
+                .spinHint(SpinHint.NONE);
+    }
+
+    /** Runs {@code call} on a new thread (one that runs no CPU) and returns the misuse it was refused with. */
+    static LockMisuseException misuseOnAnotherThread(Cpu.NestedAction<LockFailedException> call)
+            throws InterruptedException {
+        LockMisuseException[] seen = new LockMisuseException[1];
+        Thread t = new Thread(() -> {
+            try {
+                call.run();
+            } catch (LockMisuseException e) {
+                seen[0] = e;
+            } catch (LockFailedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertNotNull(seen[0], "the other thread was not refused");
+        return seen[0];
     }
 
     private Cpu attach(int cpus) {
@@ -335,25 +360,8 @@ class RqSpinLockTest {
     void aThreadThatIsNotTheCpuIsRejected() throws Exception {
         attach(2);
         RqSpinLock a = new RqSpinLock(machine, Version.V6_19, "A");
-        LockMisuseException[] seen = new LockMisuseException[2];
-        Thread t = new Thread(() -> {
-            try {
-                a.lock(cpu);
-            } catch (LockMisuseException e) {
-                seen[0] = e;
-            } catch (LockFailedException e) {
-                throw new AssertionError(e);
-            }
-            try {
-                machine.current();
-            } catch (LockMisuseException e) {
-                seen[1] = e;
-            }
-        });
-        t.start();
-        t.join();
-        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU, seen[0].kind());
-        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU, seen[1].kind());
+        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU, misuseOnAnotherThread(() -> a.lock(cpu)).kind());
+        assertEquals(LockMisuseException.Kind.NOT_THIS_CPU, misuseOnAnotherThread(machine::current).kind());
         assertEquals(0, a.lockWord());
         assertEquals(0, cpu.heldCount());
     }
