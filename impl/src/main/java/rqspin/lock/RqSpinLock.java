@@ -124,10 +124,9 @@ import static rqspin.lock.LockWord.TAIL_MASK;
  *     spec sees), {@code check_timeout_expired}.</li>
  * </ul>
  *
- * <p>On a machine without a step gate, {@link #lock} and {@link #unlock} take
- * {@link #fastPath} and the ungated branch of the release: the same accesses
- * in the same order, nothing announced, no gate test between the table's
- * stores and the cmpxchg. The slow path is one code for both.
+ * <p>On a machine without a step gate the same code runs: each announcement
+ * is a test of the null gate and nothing more (one code for both, so that
+ * what Java PathFinder and the conformance runs check is what runs).
  *
  * <h2>Memory accesses</h2>
  * Every shared access goes through {@code AtomicInteger} get, lazySet (a
@@ -169,8 +168,6 @@ public final class RqSpinLock extends QueuedLockWord {
     private final boolean mergeCountDec;
     /** The machine keeps the per-context record of held locks ({@link Machine.Builder#misuseRecord}). */
     private final boolean misuseRecord;
-    /** No step gate and queued spinlocks: {@link #lock} takes {@link #resSpinLockUngated}. */
-    private final boolean ungated;
 
     /**
      * A free lock on {@code machine}'s CPUs.
@@ -213,7 +210,6 @@ public final class RqSpinLock extends QueuedLockWord {
         this.gate = machine.gate;
         this.mergeCountDec = !nmiFallbackNested && maxNodes >= SPEC_CONTEXTS;
         this.misuseRecord = machine.misuseRecord;
-        this.ungated = gate == null && !machine.tasOnly;
         if (machine.abbaScanStepwise && !earlyEntry) {
             // The spec allows the stepwise scan only where the unlock pops in one step (V6_19 on): before, the
             // slot store and the cnt-- of res_spin_unlock are two steps the spec merges (its A2).
@@ -324,20 +320,9 @@ public final class RqSpinLock extends QueuedLockWord {
      */
     public void lock(Cpu cpu) throws LockFailedException {
         checkCpu(cpu);
-        FailureReason r;
-        if (ungated) {
-            if (fastPath(cpu.held)) {
-                if (misuseRecord) {
-                    cpu.pushOwned(this);
-                }
-                return;
-            }
-            r = lockContendedUngated(cpu);
-        } else {
-            r = machine.tasOnly ? tasSpinLock(cpu, true) : resSpinLock(cpu);
-            if (gate != null) {
-                gate.returned(cpu, this, r == null ? 0 : r.errno(version).kernelReturn());
-            }
+        FailureReason r = machine.tasOnly ? tasSpinLock(cpu, true) : resSpinLock(cpu);
+        if (gate != null) {
+            gate.returned(cpu, this, r == null ? 0 : r.errno(version).kernelReturn());
         }
         if (r != null) {
             throw failure(cpu, r);
@@ -345,46 +330,6 @@ public final class RqSpinLock extends QueuedLockWord {
         if (misuseRecord) {
             cpu.pushOwned(this);
         }
-    }
-
-    /**
-     * The inline part of {@code res_spin_lock} on a machine without a step gate: the accesses of
-     * {@link #resSpinLock}'s fast path in the same order ([V6_19] push the entry; the cmpxchg from 0;
-     * [..V6_17] push after it), with nothing announced and every field read before the cmpxchg. Returns
-     * whether the lock was taken; if not, the entry stays pushed ([V6_19]) for {@link #lockContendedUngated}.
-     */
-    private boolean fastPath(HeldLocks held) {
-        boolean early = earlyEntry;
-        int lockId = id;
-        if (early) {
-            held.grab(lockId);
-        }
-        if (word.compareAndSet(0, LOCKED_VAL)) {
-            if (!early) {
-                held.grab(lockId);
-            }
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * After {@link #fastPath}'s cmpxchg failed: the rest of {@link #fastpathCmpxchg} and {@link #resSpinLock},
-     * access for access (the read that stands for the failed cmpxchg's value; only if it saw 0, the cmpxchg
-     * again), then the slow path.
-     */
-    private FailureReason lockContendedUngated(Cpu cpu) {
-        int val = word.get();
-        if (val == 0) {
-            val = fastpathCmpxchg();
-            if (val == 0) {
-                if (!earlyEntry) {
-                    cpu.held.grab(id);
-                }
-                return null;
-            }
-        }
-        return slowPath(cpu, val);
     }
 
     /** {@code res_spin_lock} with queued spinlocks: null on success, else the reason of the failure. */
@@ -453,17 +398,6 @@ public final class RqSpinLock extends QueuedLockWord {
 
     private void releaseWordAndEntry(Cpu cpu) {
         HeldLocks held = cpu.held;
-        if (gate == null) { // the same accesses as below, with nothing to announce
-            if (earlyEntry) {
-                word.getAndAdd(-LOCKED_VAL);
-                held.release();
-            } else {
-                held.clearTop();
-                word.getAndAdd(-LOCKED_VAL);
-                held.decrement();
-            }
-            return;
-        }
         if (earlyEntry) {
             before(cpu);
             word.getAndAdd(-LOCKED_VAL);
