@@ -459,6 +459,8 @@ Active(c, x) == ctx[c][x].pc \notin {"idle", "done"}
 (* x is the running context of c: active, and no higher-priority context is active. *)
 Runs(c, x) == Active(c, x) /\ \A y \in Ctxs : Prio[y] > Prio[x] => ~Active(c, y)
 At(c, x, p) == ctx[c][x].pc = p /\ Runs(c, x)
+(* The running context of c, if any: a set of at most one. *)
+RunningSet(c) == {x \in Ctxs : Runs(c, x)}
 Me(c, x) == <<c, ctx[c][x].idx>>
 Set(c, x, r) == ctx' = [ctx EXCEPT ![c][x] = r]
 
@@ -959,7 +961,13 @@ CtxStep(c, x) ==
     \/ res_spin_unlock_release(c, x)
     \/ res_spin_unlock_pop(c, x)
 
-RunCPU(c) == \E x \in Ctxs : CtxStep(c, x)
+RunCPU(c) == \E x \in RunningSet(c) : CtxStep(c, x)
+(* A step of CPU c is a step of its running context. Every disjunct of     *)
+(* CtxStep already requires Runs(c, x), so this is the same relation as    *)
+(* \E x \in Ctxs : CtxStep(c, x), with the same successors in the same      *)
+(* order; TLC just no longer tries the 32 actions of the two contexts that *)
+(* cannot run (rq_v619_full_safety: the same 998,849 states generated and  *)
+(* 324,962 distinct, in about 72% of the time).                            *)
 
 (* Every context has run its script: the system stops (not a deadlock). *)
 AllDone == \A c \in CPUs, x \in Ctxs : ctx[c][x].pc \in {"idle", "done"}
@@ -1015,8 +1023,6 @@ MutualExclusion == \A l \in Locks : Cardinality(Holders(l)) <= 1
 LockWordMatchesOwner == \A l \in Locks : (lock[l].locked = 1) <=> (Holders(l) # {})
 
 
-(* The running context of c, if any. *)
-RunningSet(c) == {x \in Ctxs : Runs(c, x)}
 
 (* The entries above the context's base: what this context has pushed. *)
 OwnEntries(c, x) == SubSeq(rqh[c], ctx[c][x].base + 1, Len(rqh[c]))

@@ -109,6 +109,16 @@ public final class ModelRunner {
                 + " is simulated")
         Integer budget;
 
+        @Option(names = "--against", paramLabel = "FILE.tla", description = "measure TLC on the chosen models"
+                + " (default: the rqspinlock safety models on three CPUs) against the baseline module FILE.tla and"
+                + " the .cfg beside it, in one run with the same TLC and workers: time and µs per distinct state as"
+                + " ratios (spec/rqspinlock/README.md)")
+        String against;
+
+        @Option(names = "--readme", paramLabel = "FILE", description = "with --against: also write the report into"
+                + " FILE's tlcbench:begin/end block")
+        Path readme;
+
         @Option(names = "--manifest", paramLabel = "FILE", description = "the manifest (default: spec/models.json;"
                 + " with --simulate, spec/simulation.json)")
         Path manifest;
@@ -164,6 +174,21 @@ public final class ModelRunner {
         }
         if (!o.workers.equals("auto") && !o.workers.matches("[1-9][0-9]{0,3}")) {
             throw new UsageException("--workers takes a positive number or 'auto', not '" + o.workers + "'");
+        }
+        if (o.readme != null && o.against == null) {
+            throw new UsageException("--readme goes only with --against");
+        }
+        if (o.against != null) {
+            String other = o.simulate ? "--simulate" : o.distributed != null ? "--distributed" : o.record ? "--record"
+                    : o.pages ? "--pages" : o.list ? "--list" : o.markdown ? "--markdown"
+                    : o.updateReadme ? "--update-readme" : o.json ? "--json" : o.junit != null ? "--junit" : null;
+            if (other != null) {
+                throw new UsageException("--against prints its own report; it cannot go with " + other);
+            }
+            TlcBench.baseline(o.against);
+            if (o.readme != null) {
+                TlcBench.readme(o.readme);
+            }
         }
         if (!o.simulate && (o.seed != null || o.depth != null || o.budget != null)) {
             throw new UsageException((o.seed != null ? "--seed" : o.depth != null ? "--depth" : "--budget")
@@ -243,6 +268,29 @@ public final class ModelRunner {
                 return 0;
             }
             manifest = Manifest.load(o.manifest);
+            if (o.against != null) {
+                List<Manifest.Model> models = o.selectors.isEmpty() ? TlcBench.defaultModels(manifest)
+                        : manifest.select(o.selectors);
+                manifest.checkFiles(models);
+                for (Manifest.Model m : models) {
+                    if (m.simulate() != null) {
+                        throw new UsageException("model " + m.name() + " is simulation-only: it has no state count to"
+                                + " compare");
+                    }
+                }
+                Path traces = o.traces != null ? o.traces : manifest.dir().resolve("target").resolve("traces");
+                try {
+                    return TlcBench.run(manifest, models, TlcBench.baseline(o.against), o.workers, o.readme, traces,
+                            out, err, o.progress != null ? o.progress : System.console() != null);
+                } catch (IOException e) {
+                    err.println(NAME + ": " + e.getMessage());
+                    return 1;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    err.println(NAME + ": interrupted");
+                    return 1;
+                }
+            }
             List<String> sel = o.selectors.isEmpty()
                     ? List.of(o.list || o.markdown || o.updateReadme ? "all" : o.pages ? "violations" : "ci")
                     : o.selectors;
