@@ -38,6 +38,9 @@ import picocli.CommandLine.Parameters;
  * XML. A model that expects a violation runs on one worker with
  * {@link Tlc#DETERMINISTIC_FLAGS}, so that its trace, diagram and finding
  * page ({@link FindingPages}) are the same on every run.
+ *
+ * <p>{@code --against=FILE.tla} measures the chosen models against a
+ * baseline module in one run instead ({@link TlcBench}).
  */
 public final class ModelRunner {
 
