@@ -1049,20 +1049,24 @@ FailedAttemptClean ==
 (* Queue: the waiters of l past xchg_tail, their nodes, and the chain. *)
 Waiters(l) == {w \in CPUs \X Ctxs : ctx[w[1]][w[2]].pc \in QueuedPcs /\ ctx[w[1]][w[2]].lk = l}
 NodeOf(w) == <<w[1], ctx[w[1]][w[2]].idx>>
-(* The predecessors of node n among the queue nodes q of the waiters ws: a   *)
-(* node whose next is n, or the prev of n's owner if it has not linked yet.  *)
-Preds(q, ws, n) ==
-    {m \in q : node[m[1]][m[2]].next = n}
-    \cup {ctx[w[1]][w[2]].prev : w \in {v \in ws : NodeOf(v) = n /\ ctx[v[1]][v[2]].pc = "link_prev"}}
-RECURSIVE Chain(_, _, _, _)
-Chain(q, ws, n, k) ==   \* the nodes met walking back from n, at most k of them
-    IF k <= 1 \/ Preds(q, ws, n) = {} THEN {n}
-    ELSE {n} \cup Chain(q, ws, CHOOSE m \in Preds(q, ws, n) : TRUE, k - 1)
+(* The queue's links as pairs <<m, n>>, m the predecessor of n: a node of q  *)
+(* whose next is the node n of q, or the prev that the owner of n, a waiter  *)
+(* of ws at link_prev, has not linked yet.                                  *)
+PredPairs(q, ws) ==
+    {<<m, node[m[1]][m[2]].next>> : m \in {k \in q : node[k[1]][k[2]].next \in q}}
+    \cup {<<ctx[w[1]][w[2]].prev, NodeOf(w)>> : w \in {v \in ws : ctx[v[1]][v[2]].pc = "link_prev"}}
+PredsIn(E, n) == {e[1] : e \in {e \in E : e[2] = n}}
+RECURSIVE Chain(_, _, _)
+Chain(E, n, k) ==   \* the nodes met walking back from n through E, at most k of them
+    IF k <= 1 \/ PredsIn(E, n) = {} THEN {n}
+    ELSE {n} \cup Chain(E, CHOOSE m \in PredsIn(E, n) : TRUE, k - 1)
 
 (* The MCS queue of every lock is one chain from its head to the tail, made   *)
 (* of distinct nodes of live waiters, and only its head may have left the     *)
 (* wait on its own node; each CPU's nesting count equals the nodes it uses.   *)
-(* Protects FIFO departure, the abort cascade and the handovers.              *)
+(* Protects FIFO departure, the abort cascade and the handovers. (E holds    *)
+(* each link once: a node has at most one predecessor iff no two pairs of E  *)
+(* share their second node; the heads are the nodes no pair leads to.)      *)
 QueueWellFormed ==
     /\ \A c \in CPUs :
          LET inUse == {x \in Ctxs : ctx[c][x].idx >= 0} IN
@@ -1072,14 +1076,15 @@ QueueWellFormed ==
          LET ws == Waiters(l)  t == lock[l].tail IN
          IF ws = {} THEN t = NoNode
          ELSE LET q == {NodeOf(w) : w \in ws}
-                  heads == {n \in q : Preds(q, ws, n) = {}} IN
+                  E == PredPairs(q, ws)
+                  heads == q \ {e[2] : e \in E} IN
               /\ Cardinality(q) = Cardinality(ws)
               /\ t \in q
-              /\ \A n \in q : /\ Preds(q, ws, n) \subseteq q
-                              /\ Cardinality(Preds(q, ws, n)) <= 1
-                              /\ node[n[1]][n[2]].next \in q \cup {NoNode}
+              /\ {e[1] : e \in E} \subseteq q
+              /\ Cardinality({e[2] : e \in E}) = Cardinality(E)
+              /\ \A n \in q : node[n[1]][n[2]].next \in q \cup {NoNode}
               /\ Cardinality(heads) = 1
-              /\ Chain(q, ws, t, Cardinality(q)) = q
+              /\ Chain(E, t, Cardinality(q)) = q
               /\ \A w \in ws :
                    NodeOf(w) \notin heads =>
                       /\ ctx[w[1]][w[2]].pc \in {"link_prev", "wait_mcs"}
