@@ -2,6 +2,8 @@ package rqspin.lock;
 
 import static rqspin.lock.LockWord.LOCKED_VAL;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 /**
  * Benchmark-only ablations of {@link RqSpinLock}'s uncontended path, to show
  * where its cost over {@link QSpinLock} comes from; none of these is a lock
@@ -19,7 +21,12 @@ import static rqspin.lock.LockWord.LOCKED_VAL;
  *     through {@link HeldLocks}, as {@link RqSpinLock} does them (the
  *     cheapest ordered store Java PathFinder's model of
  *     {@code AtomicIntegerArray} has), still without CPU checks, step gate
- *     or misuse record.</li>
+ *     or misuse record;</li>
+ * <li>{@link #lockOpaqueTable}: the same four stores as opaque stores
+ *     ({@code setOpaque}) into the same layout: Java's closest match of the
+ *     kernel's {@code WRITE_ONCE} and {@code this_cpu_write} (atomic,
+ *     eventually visible to the other CPUs, no ordering), which Java
+ *     PathFinder's model of {@code AtomicIntegerArray} does not have.</li>
  * </ul>
  * Uncontended use only: a failed cmpxchg throws.
  */
@@ -27,6 +34,10 @@ public final class FastPathAblation extends QueuedLockWord {
     private final HeldLocks held = new HeldLocks(HeldLocks.NR_HELD);
     /** The plain table: element 0 the count, then the slots; written by the benchmark thread only. */
     private final int[] plain = new int[1 + HeldLocks.NR_HELD];
+    /** The opaque table, same layout; written by the benchmark thread only. */
+    private final AtomicIntegerArray opaque = new AtomicIntegerArray(1 + HeldLocks.NR_HELD);
+    /** The benchmark thread's copy of the opaque table's count (as HeldLocks keeps its own). */
+    private int opaqueTop;
     private final int id = 1;
 
     private void cmpxchgOrFail() {
@@ -74,5 +85,25 @@ public final class FastPathAblation extends QueuedLockWord {
     public void unlockReleaseTable() {
         word.getAndAdd(-LOCKED_VAL);
         held.release();
+    }
+
+    /** Push the entry with two opaque stores, then the cmpxchg. */
+    public void lockOpaqueTable() {
+        int c = ++opaqueTop;
+        opaque.setOpaque(0, c);
+        if (c <= HeldLocks.NR_HELD) {
+            opaque.setOpaque(c, id);
+        }
+        cmpxchgOrFail();
+    }
+
+    /** Release, then pop the entry with two opaque stores. */
+    public void unlockOpaqueTable() {
+        word.getAndAdd(-LOCKED_VAL);
+        int c = opaqueTop;
+        if (c <= HeldLocks.NR_HELD) {
+            opaque.setOpaque(c, 0);
+        }
+        opaque.setOpaque(0, opaqueTop = c - 1);
     }
 }

@@ -47,6 +47,7 @@ public class LockBenchmarks {
         final FastPathAblation noTable = new FastPathAblation();
         final FastPathAblation plainTable = new FastPathAblation();
         final FastPathAblation releaseTable = new FastPathAblation();
+        final FastPathAblation opaqueTable = new FastPathAblation();
         final ReentrantLock reentrant = new ReentrantLock();
         final Object monitor = new Object();
         long counter;
@@ -173,6 +174,16 @@ public class LockBenchmarks {
         l.releaseTable.lockReleaseTable();
         long v = ++l.counter;
         l.releaseTable.unlockReleaseTable();
+        return v;
+    }
+
+    /** Ablation: plus the same four stores as opaque stores (WRITE_ONCE's match in Java). */
+    @Benchmark
+    @Threads(1)
+    public long uncontendedAblationOpaqueTable(Locks l) {
+        l.opaqueTable.lockOpaqueTable();
+        long v = ++l.counter;
+        l.opaqueTable.unlockOpaqueTable();
         return v;
     }
 

@@ -108,7 +108,7 @@ public final class RunBenchmarks {
         for (String mode : new String[] {"uncontended", "contended"}) {
             for (String lock : new String[] {NEWEST, "RqSpinLockV615", NEWEST + "NoRecord", "RqSpinLockV615NoRecord",
                     "QSpinLock", "ReentrantLock", "Synchronized", "AblationNoTable", "AblationPlainTable",
-                    "AblationReleaseTable"}) {
+                    "AblationReleaseTable", "AblationOpaqueTable"}) {
                 String k = mode + lock;
                 if (score.containsKey(k)) {
                     s.append(String.format("| %s | %.2f ± %.2f | %s | %s | %s |%n", k, score.get(k), error.get(k),
