@@ -1058,8 +1058,8 @@ PredPairs(q, ws) ==
 PredsIn(E, n) == {e[1] : e \in {e \in E : e[2] = n}}
 RECURSIVE Chain(_, _, _)
 Chain(E, n, k) ==   \* the nodes met walking back from n through E, at most k of them
-    IF k <= 1 \/ PredsIn(E, n) = {} THEN {n}
-    ELSE {n} \cup Chain(E, CHOOSE m \in PredsIn(E, n) : TRUE, k - 1)
+    LET p == PredsIn(E, n) IN
+    IF k <= 1 \/ p = {} THEN {n} ELSE {n} \cup Chain(E, CHOOSE m \in p : TRUE, k - 1)
 
 (* The MCS queue of every lock is one chain from its head to the tail, made   *)
 (* of distinct nodes of live waiters, and only its head may have left the     *)
